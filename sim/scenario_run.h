@@ -1,0 +1,98 @@
+/* SPDX-License-Identifier: MIT */
+/* sim/scenario_run.h - executes a loaded scenario's timeline.
+ *
+ * The timeline is driven from one node, the "world" node: the scenario
+ * driver lives there together with the outside parties that models put in
+ * it (the terminals of the card). A step starts at max(at, completion of the
+ * previous step + delay); it either completes at once or later, when the
+ * model that carries it out calls scn_step_complete() in the world node's
+ * context (a model on another node reports through a link, see
+ * SCN_DRIVER_LINK_LATENCY). A step with a timeout fails when it expires, and
+ * so does the whole run when the scenario timeout passes: a failed wait
+ * leaves the simulated system in an unknown state, so later steps are
+ * reported as not run.
+ *
+ * The run ends at the completion time of the last step: every node is
+ * brought to that instant, and only trace records up to it are kept, so the
+ * outputs do not depend on how far the lookahead let some node run ahead. */
+#ifndef SIM_SCENARIO_RUN_H
+#define SIM_SCENARIO_RUN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "sim/scenario.h"
+#include "sim/sim.h"
+#include "sim/trace.h"
+
+/* Latency of the links models create between the world node and nodes the
+ * driver commands or hears from: the tester's reaction time. Kept at 1 ns,
+ * below every physical time constant of the card, so that a step following
+ * a completion on another node starts within 2 ns of when it would in
+ * zero time. */
+#define SCN_DRIVER_LINK_LATENCY SIM_NS(1)
+
+typedef enum scn_result {
+    SCN_NOT_RUN = 0,
+    SCN_RUNNING,
+    SCN_PASSED,
+    SCN_FAILED,
+} scn_result_t;
+
+typedef struct scn_step_state {
+    scn_result_t result;
+    sim_time_t start, end;
+    char message[256];      /* failure reason, or a short note on success */
+} scn_step_state_t;
+
+typedef struct scn_run {
+    sim_t *sim;
+    const scenario_t *scn;
+    trace_bus_t *bus;
+    sim_node_t world;          /* the driver's node */
+    sim_event_t step_ev;       /* starts the current step */
+    sim_event_t timeout_ev;    /* the current step's timeout */
+    sim_event_t wait_ev;       /* the "wait" action's timer */
+    size_t cur;                /* index of the current step */
+    scn_step_state_t *steps;   /* one per step */
+    bool finished;             /* every step completed */
+    bool aborted;              /* a step timed out */
+    sim_time_t end_time;       /* completion of the last step */
+    size_t passed, failed;
+    void *model;               /* the composed system, for actions */
+} scn_run_t;
+
+/* Creates the world node (registered first, so it runs first in each
+ * round) and schedules the first step. */
+void scn_run_init(scn_run_t *run, sim_t *sim, const scenario_t *scn,
+                  trace_bus_t *bus);
+void scn_run_cleanup(scn_run_t *run);
+
+/* Runs the timeline to its end (or the scenario timeout). Returns true if
+ * the timeline finished and every step passed. */
+bool scn_run_execute(scn_run_t *run);
+
+/* Called by a pending step's model, in the world node, at time now. ok
+ * false fails the step with the formatted message (NULL fmt: no message). */
+void scn_step_complete(scn_run_t *run, sim_time_t now, bool ok,
+                       const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/* Records a failed expectation on the current step without completing it
+ * (several expectations of one step can fail; the first message is kept). */
+void scn_step_fail(scn_run_t *run, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* The step being executed. */
+static inline scn_step_t *scn_run_current(scn_run_t *run)
+{
+    return &((scenario_t *)run->scn)->steps[run->cur];
+}
+
+const char *scn_result_name(scn_result_t r);
+
+/* Actions every scenario has, whatever its section: "wait" (does nothing
+ * for `for`), "log" (writes `text` to the trace). */
+extern const scn_action_def_t *const scn_core_actions[];
+
+#endif /* SIM_SCENARIO_RUN_H */

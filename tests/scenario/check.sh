@@ -1,0 +1,102 @@
+#!/bin/bash
+# tests/scenario/check.sh - scenario tests: run the real binary on real
+# scenario files and check exit codes, messages and outputs exactly.
+# usage: check.sh CARDSIM SOURCE_ROOT TEST
+set -u
+cardsim=$1 root=$2 test=$3
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fail() { echo "FAIL: $*"; exit 1; }
+
+# run SCENARIO OUT: runs quietly, sets $rc, keeps stdout/stderr in $tmp
+run() {
+    "$cardsim" run "$1" --out "$2" --quiet >"$tmp/stdout" 2>"$tmp/stderr"
+    rc=$?
+}
+expect_rc() { [ "$rc" -eq "$1" ] || { cat "$tmp/stderr"; fail "exit $rc, expected $1"; }; }
+expect_err() { grep -qF -- "$1" "$tmp/stderr" || { cat "$tmp/stderr"; fail "stderr lacks: $1"; }; }
+
+case $test in
+pingpong)
+    run "$root/scenarios/platform_pingpong.json" "$tmp/o"
+    expect_rc 0
+    for f in events.log apdu.pcap summary.json; do
+        [ -s "$tmp/o/$f" ] || fail "missing output $f"
+    done
+    grep -q '"result":	"pass"' "$tmp/o/summary.json" || fail "summary not pass"
+    # 103 round trips with card at exactly 3.0615 us, 20 with far
+    n=$(grep -c ' host LOG info: rtt=3.0615 us seq=' "$tmp/o/events.log")
+    [ "$n" -eq 103 ] || fail "host-card rtt lines: $n, expected 103"
+    n=$(grep -c ' host LOG info: rtt=' "$tmp/o/events.log")
+    [ "$n" -eq 123 ] || fail "rtt lines: $n, expected 123"
+    # the first request leaves at 1 ns, its answer is back at 3.0625 us
+    grep -q '^0\.000000001000 host APDU HOST>CARD cmd 00 B0 00 00 04$' \
+        "$tmp/o/events.log" || fail "first request not at 1 ns"
+    grep -q '^0\.000003062500 host APDU HOST>CARD rsp 00 00 00 00 90 00$' \
+        "$tmp/o/events.log" || fail "first response not at 3 us"
+    ;;
+determinism)
+    run "$root/scenarios/platform_pingpong.json" "$tmp/a"; expect_rc 0
+    run "$root/scenarios/platform_pingpong.json" "$tmp/b"; expect_rc 0
+    cmp "$tmp/a/events.log" "$tmp/b/events.log" || fail "events.log differs"
+    cmp "$tmp/a/apdu.pcap" "$tmp/b/apdu.pcap" || fail "apdu.pcap differs"
+    ;;
+seed)
+    "$cardsim" run "$root/scenarios/platform_pingpong.json" --out "$tmp/s" \
+        --seed 77 --quiet || fail "run with --seed failed"
+    grep -q '"seed":	77,' "$tmp/s/summary.json" || fail "seed not recorded"
+    ;;
+tshark)
+    run "$root/scenarios/platform_pingpong.json" "$tmp/o"; expect_rc 0
+    bash "$root/tests/tshark_check.sh" "$tmp/o/apdu.pcap"
+    ;;
+bad-syntax)
+    run "$root/tests/scenario/bad_syntax.json" "$tmp/o"
+    expect_rc 2
+    expect_err "bad_syntax.json:9:5:"
+    [ ! -e "$tmp/o" ] || fail "output directory created on bad input"
+    ;;
+bad-unitless)
+    run "$root/tests/scenario/bad_unitless_time.json" "$tmp/o"
+    expect_rc 2
+    expect_err 'bad_unitless_time.json: $.timeline[0].for:'
+    [ ! -e "$tmp/o" ] || fail "output directory created on bad input"
+    ;;
+bad-missing)
+    run "$tmp/no_such.json" "$tmp/o"
+    expect_rc 2
+    expect_err "no_such.json: cannot read"
+    [ ! -e "$tmp/o" ] || fail "output directory created on bad input"
+    ;;
+bad-args)
+    "$cardsim" run >/dev/null 2>&1; rc=$?; expect_rc 2
+    "$cardsim" run a.json --seed -1 >/dev/null 2>&1; rc=$?; expect_rc 2
+    "$cardsim" frobnicate >/dev/null 2>&1; rc=$?; expect_rc 2
+    "$cardsim" --version | grep -q '^cardsim [0-9]' || fail "--version"
+    "$cardsim" --help | grep -q 'usage: cardsim' || fail "--help"
+    ;;
+existing-output-kept)
+    # bad input must not touch an existing output directory
+    mkdir -p "$tmp/o"; echo keep >"$tmp/o/events.log"
+    run "$root/tests/scenario/bad_syntax.json" "$tmp/o"
+    expect_rc 2
+    [ "$(cat "$tmp/o/events.log")" = keep ] || fail "existing output touched"
+    ;;
+expectation-fails)
+    run "$root/tests/scenario/fail_rtt.json" "$tmp/o"
+    expect_rc 1
+    grep -q '"result":	"fail"' "$tmp/o/summary.json" || fail "summary not fail"
+    grep -q '2 of 2 round trips took other than 2 us (last: 3 us)' \
+        "$tmp/o/summary.json" || fail "failure message"
+    ;;
+step-timeout)
+    run "$root/tests/scenario/timeout.json" "$tmp/o"
+    expect_rc 1
+    grep -q 'timed out after 5 ms' "$tmp/o/summary.json" || fail "timeout message"
+    grep -q '"result":	"not-run"' "$tmp/o/summary.json" || fail "later step ran"
+    ;;
+*)
+    fail "unknown test $test"
+    ;;
+esac
+echo "ok: $test"

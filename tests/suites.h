@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: MIT */
+/* tests/suites.h - every Check suite of the unit test runner. Add a suite:
+ * write tests/test_<module>.c exporting make_<module>_suite(), add it to the
+ * table in unit_main.c and to `unit_suites` in tests/meson.build. */
+#ifndef TESTS_SUITES_H
+#define TESTS_SUITES_H
+
+#include <check.h>
+
+Suite *make_clock_suite(void);
+Suite *make_heap_suite(void);
+Suite *make_rng_suite(void);
+Suite *make_sim_suite(void);
+Suite *make_trace_suite(void);
+Suite *make_pcap_suite(void);
+Suite *make_units_suite(void);
+Suite *make_scenario_load_suite(void);
+
+/* Directory holding test fixtures (tests/), set by the build. */
+#ifndef TESTS_DIR
+#error "TESTS_DIR must be defined by the build"
+#endif
+
+#endif /* TESTS_SUITES_H */

@@ -42,6 +42,9 @@ typedef struct sim_heap {
     sim_heap_entry_t *v;
     uint32_t n, cap;
     uint64_t next_seq;
+    /* v[0] is an event being fired (see sim_heap_fire_begin): its entry
+     * stays in place so that rescheduling it costs one sift, not two */
+    bool top_firing;
 } sim_heap_t;
 
 static inline void sim_event_init(sim_event_t *ev, const char *name,
@@ -70,12 +73,37 @@ bool sim_heap_remove(sim_heap_t *h, sim_event_t *ev);
  * insertion: among events at t it fires after those already there. */
 void sim_heap_move(sim_heap_t *h, sim_event_t *ev, sim_time_t t);
 
-static inline sim_time_t sim_heap_min_time(const sim_heap_t *h)
+/* Drops a fired top entry that its handler did not reschedule. */
+void sim_heap_settle(sim_heap_t *h);
+
+static inline sim_time_t sim_heap_min_time(sim_heap_t *h)
 {
+    if (h->top_firing)
+        sim_heap_settle(h);
     return h->n ? h->v[0].time : SIM_NEVER;
 }
 
 /* Removes and returns the earliest event, or NULL if empty. */
 sim_event_t *sim_heap_pop(sim_heap_t *h);
+
+/* Firing protocol used by the scheduler: fire_begin() returns the earliest
+ * event, already unscheduled as far as its owner can tell, but leaves its
+ * entry at the top; if the handler schedules that same event again in this
+ * heap, the entry is replaced in place (one sift instead of a pop and a
+ * push: the common case of periodic events). fire_end() drops the entry if
+ * it was not reused. Every other heap operation settles first. */
+static inline sim_event_t *sim_heap_fire_begin(sim_heap_t *h)
+{
+    sim_event_t *ev = h->v[0].ev;
+    ev->heap_idx = SIM_EVENT_UNSCHEDULED;
+    h->top_firing = true;
+    return ev;
+}
+
+static inline void sim_heap_fire_end(sim_heap_t *h)
+{
+    if (h->top_firing)
+        sim_heap_settle(h);
+}
 
 #endif /* SIM_EVENT_H */

@@ -203,11 +203,15 @@ static void node_advance(sim_node_t *n, sim_time_t h)
     sim_t *sim = n->sim;
     for (;;) {
         sim_time_t t_ev = sim_heap_min_time(&n->heap);
-        if (t_ev < h && t_ev <= n->now) {
-            sim_event_t *ev = sim_heap_pop(&n->heap);
-            n->firing = ev->time;
+        if (t_ev < h && (t_ev <= n->now || !cpu_active(n))) {
+            /* due, or asleep: jump to it */
+            if (t_ev > n->now)
+                n->now = t_ev;
+            sim_event_t *ev = sim_heap_fire_begin(&n->heap);
+            n->firing = t_ev;
             n->events_fired++;
-            ev->fn(ev, ev->time);
+            ev->fn(ev, t_ev);
+            sim_heap_fire_end(&n->heap);
             if (sim->stop)
                 return;
             continue;
@@ -230,10 +234,6 @@ static void node_advance(sim_node_t *n, sim_time_t h)
             n->now = t;
             if (sim->stop)
                 return;
-            continue;
-        }
-        if (t_ev < h) {
-            n->now = t_ev; /* asleep: jump to the next event */
             continue;
         }
         break;

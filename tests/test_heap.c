@@ -136,6 +136,52 @@ START_TEST(random_operations_match_reference)
 }
 END_TEST
 
+/* The scheduler's firing protocol: the fired entry is reused when its
+ * handler schedules it again, dropped otherwise, and an event moved to
+ * another heap by its handler keeps its new index. */
+START_TEST(fire_protocol_reuse_drop_and_move)
+{
+    sim_heap_t h, other;
+    sim_heap_init(&h);
+    sim_heap_init(&other);
+    sim_event_t a, b, c;
+    sim_event_init(&a, "a", nop, NULL);
+    sim_event_init(&b, "b", nop, NULL);
+    sim_event_init(&c, "c", nop, NULL);
+    sim_heap_push(&h, &a, 10);
+    sim_heap_push(&h, &b, 20);
+    sim_heap_push(&h, &c, 30);
+
+    /* a fires and is rescheduled after b: reused in place */
+    sim_event_t *e = sim_heap_fire_begin(&h);
+    ck_assert_ptr_eq(e, &a);
+    ck_assert(!sim_event_scheduled(&a));
+    sim_heap_push(&h, &a, 25);
+    sim_heap_fire_end(&h);
+    ck_assert_uint_eq(h.n, 3);
+    ck_assert_uint_eq(sim_heap_min_time(&h), 20);
+
+    /* b fires, schedules nothing: dropped; min_time settles it */
+    e = sim_heap_fire_begin(&h);
+    ck_assert_ptr_eq(e, &b);
+    ck_assert_uint_eq(sim_heap_min_time(&h), 25);
+    sim_heap_fire_end(&h);
+    ck_assert_uint_eq(h.n, 2);
+
+    /* a fires and its handler moves it to another heap, then cancels c */
+    e = sim_heap_fire_begin(&h);
+    ck_assert_ptr_eq(e, &a);
+    sim_heap_push(&other, &a, 5);
+    ck_assert(sim_heap_remove(&h, &c));
+    sim_heap_fire_end(&h);
+    ck_assert_uint_eq(h.n, 0);
+    ck_assert(sim_event_scheduled(&a));
+    ck_assert_ptr_eq(sim_heap_pop(&other), &a);
+    sim_heap_cleanup(&h);
+    sim_heap_cleanup(&other);
+}
+END_TEST
+
 START_TEST(double_schedule_is_fatal)
 {
     sim_heap_t h;
@@ -155,6 +201,7 @@ Suite *make_heap_suite(void)
     tcase_add_test(tc, equal_times_keep_insertion_order);
     tcase_add_test(tc, cancel_and_reschedule);
     tcase_add_test(tc, random_operations_match_reference);
+    tcase_add_test(tc, fire_protocol_reuse_drop_and_move);
     tcase_add_exit_test(tc, double_schedule_is_fatal, 3);
     suite_add_tcase(s, tc);
     return s;

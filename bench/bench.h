@@ -22,5 +22,6 @@ typedef struct bench_def {
 } bench_def_t;
 
 int bench_kernel(bench_result_t *out, size_t max, char *err, size_t errlen);
+int bench_cpu(bench_result_t *out, size_t max, char *err, size_t errlen);
 
 #endif /* BENCH_BENCH_H */

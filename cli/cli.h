@@ -23,6 +23,9 @@ typedef struct cli_command {
 
 int cmd_run(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
+int cmd_cpu_run(int argc, char **argv);
+int cmd_schema(int argc, char **argv);
+int cmd_reference(int argc, char **argv);
 
 /* Prints "cardsim: " + message to stderr and returns CLI_EXIT_BAD_INPUT. */
 int cli_bad_input(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

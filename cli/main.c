@@ -14,8 +14,17 @@ static const cli_command_t commands[] = {
     { "run", "SCENARIO.json [--out DIR] [--seed N] [--quiet]",
       "run a scenario; exit 0 all expectations held, 1 one failed, "
       "2 bad input, 3 simulation error", cmd_run },
+    { "cpu-run", "FILE.elf [--max-cycles N] [--trace]",
+      "run a program on one bare Cortex-M0 with semihosting; prints "
+      "cycles=N instructions=M on exit", cmd_cpu_run },
     { "bench", "[NAME...]",
-      "run benchmarks, one JSON object per line (names: kernel)", cmd_bench },
+      "run benchmarks, one JSON object per line (names: kernel, cpu)", cmd_bench },
+    { "schema", "[--help]",
+      "print the JSON Schema of scenario files (scenarios/schema.json)",
+      cmd_schema },
+    { "reference", "[--help]",
+      "print the Markdown reference of scenario sections and actions "
+      "(docs/scenario-reference.md)", cmd_reference },
 };
 
 static void usage(FILE *f)

@@ -184,6 +184,7 @@ END_TEST
 
 START_TEST(double_schedule_is_fatal)
 {
+    SKIP_WITHOUT_FORK();
     sim_heap_t h;
     sim_heap_init(&h);
     sim_event_t a;

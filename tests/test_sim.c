@@ -289,6 +289,7 @@ END_TEST
 
 START_TEST(scheduling_into_the_past_is_fatal)
 {
+    SKIP_WITHOUT_FORK();
     sim_t sim;
     sim_init(&sim, 1);
     sim_node_t a;
@@ -302,6 +303,7 @@ END_TEST
 
 START_TEST(zero_latency_link_is_fatal)
 {
+    SKIP_WITHOUT_FORK();
     sim_t sim;
     sim_init(&sim, 1);
     sim_node_t a, b;

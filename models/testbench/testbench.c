@@ -59,8 +59,10 @@ static const scn_field_t node_fields[] = {
 };
 
 static const scn_field_t link_fields[] = {
-    { .key = "from", .type = SCN_T_NODE, .required = true },
-    { .key = "to", .type = SCN_T_NODE, .required = true },
+    { .key = "from", .type = SCN_T_NODE, .required = true,
+      .help = "node that sends on the link" },
+    { .key = "to", .type = SCN_T_NODE, .required = true,
+      .help = "node that receives" },
     { .key = "latency", .type = SCN_T_TIME, .required = true,
       .help = "delivery latency, > 0" },
     { .key = "comment", .type = SCN_T_STRING },

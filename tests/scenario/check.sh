@@ -4,13 +4,15 @@
 # usage: check.sh CARDSIM SOURCE_ROOT TEST
 set -u
 cardsim=$1 root=$2 test=$3
+# CARDSIM_WRAPPER (e.g. valgrind) runs in front of every cardsim call
+wrap=${CARDSIM_WRAPPER:-}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 fail() { echo "FAIL: $*"; exit 1; }
 
 # run SCENARIO OUT: runs quietly, sets $rc, keeps stdout/stderr in $tmp
 run() {
-    "$cardsim" run "$1" --out "$2" --quiet >"$tmp/stdout" 2>"$tmp/stderr"
+    $wrap "$cardsim" run "$1" --out "$2" --quiet >"$tmp/stdout" 2>"$tmp/stderr"
     rc=$?
 }
 expect_rc() { [ "$rc" -eq "$1" ] || { cat "$tmp/stderr"; fail "exit $rc, expected $1"; }; }

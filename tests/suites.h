@@ -15,6 +15,7 @@ Suite *make_trace_suite(void);
 Suite *make_pcap_suite(void);
 Suite *make_units_suite(void);
 Suite *make_scenario_load_suite(void);
+Suite *make_flash_suite(void);
 
 #include <stdlib.h>
 #include <string.h>

@@ -19,6 +19,7 @@ static const struct {
     { "pcap", make_pcap_suite },
     { "units", make_units_suite },
     { "scenario_load", make_scenario_load_suite },
+    { "flash", make_flash_suite },
 };
 
 int main(int argc, char **argv)

@@ -13,42 +13,8 @@
 #include "sim/pcap_sink.h"
 #include "sim/trace.h"
 #include "suites.h"
+#include "test_tmp.h"
 
-/* ---- temporary directory ---- */
-
-static char tmpdir[64];
-
-static void tmp_setup(void)
-{
-    snprintf(tmpdir, sizeof tmpdir, "/tmp/cardsim-pcap-XXXXXX");
-    ck_assert_ptr_nonnull(mkdtemp(tmpdir));
-}
-
-static void tmp_teardown(void)
-{
-    DIR *d = opendir(tmpdir);
-    if (!d)
-        return;
-    struct dirent *e;
-    while ((e = readdir(d)) != NULL) {
-        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-            continue;
-        char p[512];
-        snprintf(p, sizeof p, "%s/%s", tmpdir, e->d_name);
-        unlink(p);
-    }
-    closedir(d);
-    rmdir(tmpdir);
-}
-
-static const char *tmp_path(const char *name)
-{
-    static char paths[8][160];
-    static int next;
-    char *p = paths[next++ % 8];
-    snprintf(p, sizeof paths[0], "%s/%s", tmpdir, name);
-    return p;
-}
 
 /* ---- checksums, written from the standards, independent of the sim ---- */
 
@@ -246,7 +212,7 @@ static void write_all(void)
     trace_bus_init(&bus);
     for (int i = 0; i < 3; i++) {
         trace_sink_t s;
-        const char *path = tmp_path(pcap_sink_file_name(fmts[i]));
+        const char *path = test_tmp_path(pcap_sink_file_name(fmts[i]));
         ck_assert_int_eq(pcap_sink_open(&ps[i], fmts[i], path, err,
                                         sizeof err), 0);
         pcap_sink_sink(&ps[i], &s);
@@ -333,7 +299,7 @@ START_TEST(test_apdu_bytes)
     write_all();
     pkt_t p[8];
     int lt;
-    ck_assert_int_eq(read_pcap(tmp_path("apdu.pcap"), &lt, p, 8), 5);
+    ck_assert_int_eq(read_pcap(test_tmp_path("apdu.pcap"), &lt, p, 8), 5);
     ck_assert_int_eq(lt, 252);
 
     static const uint8_t w0[] = {
@@ -395,7 +361,7 @@ START_TEST(test_nfc_bytes)
     write_all();
     pkt_t p[10];
     int lt;
-    ck_assert_int_eq(read_pcap(tmp_path("nfc.pcap"), &lt, p, 10), 8);
+    ck_assert_int_eq(read_pcap(test_tmp_path("nfc.pcap"), &lt, p, 10), 8);
     ck_assert_int_eq(lt, 264);
 
     /* CRC_A bytes written out (tshark confirms them, test_tshark_nfc) */
@@ -428,7 +394,7 @@ START_TEST(test_ble_bytes)
     write_all();
     pkt_t p[8];
     int lt;
-    ck_assert_int_eq(read_pcap(tmp_path("ble.pcap"), &lt, p, 8), 2);
+    ck_assert_int_eq(read_pcap(test_tmp_path("ble.pcap"), &lt, p, 8), 2);
     ck_assert_int_eq(lt, 256);
 
     /* advertising channel 37 = RF channel 0, -40 dBm, noise 0, 0 offenses,
@@ -456,7 +422,7 @@ START_TEST(test_ble_crc_bad_and_short)
 {
     pcap_sink_t ps;
     char err[256] = "";
-    const char *path = tmp_path("ble-bad.pcap");
+    const char *path = test_tmp_path("ble-bad.pcap");
     ck_assert_int_eq(pcap_sink_open(&ps, PCAP_SINK_BLE, path, err,
                                     sizeof err), 0);
     trace_rec_t bad = ble_rec(SIM_NS(7), 39, 0, false, adv_ind,
@@ -486,7 +452,7 @@ START_TEST(test_long_packet_is_cut)
 {
     pcap_sink_t ps;
     char err[256] = "";
-    const char *path = tmp_path("long.pcap");
+    const char *path = test_tmp_path("long.pcap");
     ck_assert_int_eq(pcap_sink_open(&ps, PCAP_SINK_APDU, path, err,
                                     sizeof err), 0);
     size_t n = 70000;
@@ -515,7 +481,7 @@ START_TEST(test_open_and_write_errors)
 {
     pcap_sink_t ps;
     char err[256] = "", want[256];
-    const char *path = tmp_path("no/such/dir/apdu.pcap");
+    const char *path = test_tmp_path("no/such/dir/apdu.pcap");
     ck_assert_int_eq(pcap_sink_open(&ps, PCAP_SINK_APDU, path, err,
                                     sizeof err), -1);
     snprintf(want, sizeof want, "%s: cannot create: No such file or directory",
@@ -595,7 +561,7 @@ START_TEST(test_tshark_apdu)
     if (!have_tshark())
         return;
     write_all();
-    const char *f = tmp_path("apdu.pcap");
+    const char *f = test_tmp_path("apdu.pcap");
     expect_clean(f);
     char cmd[512];
     /* The path rides in tag 33 (exported_pdu.col_proto_str). tshark puts
@@ -634,7 +600,7 @@ START_TEST(test_tshark_nfc)
     if (!have_tshark())
         return;
     write_all();
-    const char *f = tmp_path("nfc.pcap");
+    const char *f = test_tmp_path("nfc.pcap");
     expect_clean(f);
     char cmd[512];
     /* CRC status 1 = good: Wireshark recomputed every CRC_A (it knows the
@@ -664,7 +630,7 @@ START_TEST(test_tshark_ble)
     if (!have_tshark())
         return;
     write_all();
-    const char *f = tmp_path("ble.pcap");
+    const char *f = test_tmp_path("ble.pcap");
     expect_clean(f);
     char cmd[512];
     snprintf(cmd, sizeof cmd,
@@ -678,7 +644,7 @@ START_TEST(test_tshark_ble)
 
     /* With "CRC checked" cleared, Wireshark computes the advertising CRC
      * itself: proves the test's CRC-24 (hence the bytes above) is right. */
-    const char *g = tmp_path("ble-unchecked.pcap");
+    const char *g = test_tmp_path("ble-unchecked.pcap");
     pcap_t *dead = pcap_open_dead_with_tstamp_precision(
         256, 65535, PCAP_TSTAMP_PRECISION_NANO);
     pcap_dumper_t *d = pcap_dump_open(dead, g);
@@ -708,19 +674,19 @@ START_TEST(test_tshark_check_script)
     write_all();
     char cmd[1024];
     snprintf(cmd, sizeof cmd, "sh %s/tshark_check.sh %s %s %s 2>&1",
-             TESTS_DIR, tmp_path("apdu.pcap"), tmp_path("nfc.pcap"),
-             tmp_path("ble.pcap"));
+             TESTS_DIR, test_tmp_path("apdu.pcap"), test_tmp_path("nfc.pcap"),
+             test_tmp_path("ble.pcap"));
     char want[1024];
     snprintf(want, sizeof want,
              "%s: 5 packets, no malformed packet, no expert error\n"
              "%s: 8 packets, no malformed packet, no expert error\n"
              "%s: 2 packets, no malformed packet, no expert error\n",
-             tmp_path("apdu.pcap"), tmp_path("nfc.pcap"),
-             tmp_path("ble.pcap"));
+             test_tmp_path("apdu.pcap"), test_tmp_path("nfc.pcap"),
+             test_tmp_path("ble.pcap"));
     expect_output(cmd, want);
 
     /* an upper-PDU packet whose TLV runs past its end is malformed */
-    const char *bad = tmp_path("bad.pcap");
+    const char *bad = test_tmp_path("bad.pcap");
     pcap_t *dead = pcap_open_dead_with_tstamp_precision(
         252, 65535, PCAP_TSTAMP_PRECISION_NANO);
     pcap_dumper_t *d = pcap_dump_open(dead, bad);
@@ -745,7 +711,7 @@ Suite *make_pcap_suite(void)
     Suite *s = suite_create("pcap");
     TCase *bytes = tcase_create("bytes");
     tcase_add_unchecked_fixture(bytes, build_frames, NULL);
-    tcase_add_unchecked_fixture(bytes, tmp_setup, tmp_teardown);
+    tcase_add_unchecked_fixture(bytes, test_tmp_setup, test_tmp_teardown);
     tcase_add_test(bytes, test_formats_table);
     tcase_add_test(bytes, test_checksums);
     tcase_add_test(bytes, test_apdu_bytes);
@@ -758,7 +724,7 @@ Suite *make_pcap_suite(void)
 
     TCase *ts = tcase_create("tshark");
     tcase_add_unchecked_fixture(ts, build_frames, NULL);
-    tcase_add_unchecked_fixture(ts, tmp_setup, tmp_teardown);
+    tcase_add_unchecked_fixture(ts, test_tmp_setup, test_tmp_teardown);
     tcase_set_timeout(ts, 120);
     tcase_add_test(ts, test_tshark_apdu);
     tcase_add_test(ts, test_tshark_nfc);

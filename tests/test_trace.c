@@ -13,6 +13,7 @@
 #include "sim/trace.h"
 #include "sim/trace_log.h"
 #include "suites.h"
+#include "test_tmp.h"
 
 /* ---- a sink that keeps copies of what it is handed ---- */
 
@@ -121,32 +122,6 @@ static void close_ok(trace_bus_t *bus)
     ck_assert_str_eq(err, "");
 }
 
-/* ---- temporary directory ---- */
-
-static char tmpdir[64];
-
-static void tmp_setup(void)
-{
-    snprintf(tmpdir, sizeof tmpdir, "/tmp/cardsim-trace-XXXXXX");
-    ck_assert_ptr_nonnull(mkdtemp(tmpdir));
-}
-
-static void tmp_teardown(void)
-{
-    DIR *d = opendir(tmpdir);
-    if (!d)
-        return;
-    struct dirent *e;
-    while ((e = readdir(d)) != NULL) {
-        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-            continue;
-        char p[512];
-        snprintf(p, sizeof p, "%s/%s", tmpdir, e->d_name);
-        unlink(p);
-    }
-    closedir(d);
-    rmdir(tmpdir);
-}
 
 static char *slurp(const char *path)
 {
@@ -651,7 +626,7 @@ static const char all_kinds_log[] =
 START_TEST(test_events_log_content)
 {
     char path[128], err[256] = "";
-    snprintf(path, sizeof path, "%s/events.log", tmpdir);
+    snprintf(path, sizeof path, "%s/events.log", test_tmpdir);
     /* two runs: byte-identical output */
     for (int run = 0; run < 2; run++) {
         trace_bus_t bus;
@@ -707,7 +682,7 @@ START_TEST(test_log_open_error)
 {
     trace_log_t log;
     char path[160], err[256] = "";
-    snprintf(path, sizeof path, "%s/no/such/dir/events.log", tmpdir);
+    snprintf(path, sizeof path, "%s/no/such/dir/events.log", test_tmpdir);
     ck_assert_int_eq(trace_log_open(&log, path, err, sizeof err), -1);
     char want[256];
     snprintf(want, sizeof want, "%s: cannot create: No such file or directory",
@@ -721,7 +696,7 @@ END_TEST
 START_TEST(test_log_stream)
 {
     char path[128], err[256] = "";
-    snprintf(path, sizeof path, "%s/stream.log", tmpdir);
+    snprintf(path, sizeof path, "%s/stream.log", test_tmpdir);
     FILE *f = fopen(path, "w");
     ck_assert_ptr_nonnull(f);
     fputs("header\n", f);
@@ -762,7 +737,7 @@ Suite *make_trace_suite(void)
     suite_add_tcase(s, bus);
 
     TCase *log = tcase_create("events.log");
-    tcase_add_unchecked_fixture(log, tmp_setup, tmp_teardown);
+    tcase_add_unchecked_fixture(log, test_tmp_setup, test_tmp_teardown);
     tcase_add_test(log, test_events_log_content);
     tcase_add_test(log, test_log_format_snprintf);
     tcase_add_test(log, test_log_write_error);

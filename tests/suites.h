@@ -16,6 +16,7 @@ Suite *make_pcap_suite(void);
 Suite *make_units_suite(void);
 Suite *make_scenario_load_suite(void);
 Suite *make_flash_suite(void);
+Suite *make_crypto_suite(void);
 
 #include <stdlib.h>
 #include <string.h>

@@ -20,6 +20,7 @@ static const struct {
     { "units", make_units_suite },
     { "scenario_load", make_scenario_load_suite },
     { "flash", make_flash_suite },
+    { "crypto", make_crypto_suite },
 };
 
 int main(int argc, char **argv)

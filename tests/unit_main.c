@@ -21,6 +21,7 @@ static const struct {
     { "scenario_load", make_scenario_load_suite },
     { "flash", make_flash_suite },
     { "crypto", make_crypto_suite },
+    { "proto7816", make_proto7816_suite },
 };
 
 int main(int argc, char **argv)

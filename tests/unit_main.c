@@ -22,6 +22,7 @@ static const struct {
     { "flash", make_flash_suite },
     { "crypto", make_crypto_suite },
     { "proto7816", make_proto7816_suite },
+    { "iso7816", make_iso7816_suite },
 };
 
 int main(int argc, char **argv)

@@ -23,6 +23,7 @@ static const struct {
     { "crypto", make_crypto_suite },
     { "proto7816", make_proto7816_suite },
     { "iso7816", make_iso7816_suite },
+    { "se", make_se_suite },
 };
 
 int main(int argc, char **argv)

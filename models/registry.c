@@ -2,17 +2,20 @@
 /* models/registry.c - the sections and actions scenarios may use. */
 #include "models/registry.h"
 
+#include "models/card.h"
 #include "models/testbench/testbench.h"
 
 /* One entry per kind of system. */
 static const model_section_t *const sections[] = {
     &testbench_section,
+    &card_section,
     NULL,
 };
 
 /* The same sections as the loader sees them, in the same order. */
 static const scn_section_def_t *const section_defs[] = {
     &testbench_section_def,
+    &card_section_def,
     NULL,
 };
 
@@ -20,6 +23,7 @@ static const scn_section_def_t *const section_defs[] = {
 static const scn_action_def_t *const *const action_tables[] = {
     scn_core_actions,
     testbench_actions,
+    card_actions,
     NULL,
 };
 

@@ -43,6 +43,13 @@ determinism)
     cmp "$tmp/a/events.log" "$tmp/b/events.log" || fail "events.log differs"
     cmp "$tmp/a/apdu.pcap" "$tmp/b/apdu.pcap" || fail "apdu.pcap differs"
     ;;
+determinism-card)
+    # the whole card: CPU-level SEs, flash, reader; two runs, same bytes
+    run "$root/scenarios/claim4_contact_update.json" "$tmp/a"; expect_rc 0
+    run "$root/scenarios/claim4_contact_update.json" "$tmp/b"; expect_rc 0
+    cmp "$tmp/a/events.log" "$tmp/b/events.log" || fail "events.log differs"
+    cmp "$tmp/a/apdu.pcap" "$tmp/b/apdu.pcap" || fail "apdu.pcap differs"
+    ;;
 seed)
     "$cardsim" run "$root/scenarios/platform_pingpong.json" --out "$tmp/s" \
         --seed 77 --quiet || fail "run with --seed failed"
@@ -96,6 +103,15 @@ step-timeout)
     expect_rc 1
     grep -q 'timed out after 5 ms' "$tmp/o/summary.json" || fail "timeout message"
     grep -q '"result":	"not-run"' "$tmp/o/summary.json" || fail "later step ran"
+    ;;
+scenario:*)
+    # a scenario of scenarios/ must pass, and tshark must decode its APDUs
+    name=${test#scenario:}
+    run "$root/scenarios/$name.json" "$tmp/o"
+    expect_rc 0
+    bash "$root/tests/tshark_check.sh" "$tmp/o/apdu.pcap"
+    rc=$?
+    [ "$rc" -eq 0 ] || [ "$rc" -eq 77 ] || fail "tshark_check: $rc"
     ;;
 *)
     fail "unknown test $test"

@@ -24,6 +24,7 @@ typedef struct cli_command {
 int cmd_run(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
 int cmd_cpu_run(int argc, char **argv);
+int cmd_flash(int argc, char **argv);
 int cmd_schema(int argc, char **argv);
 int cmd_reference(int argc, char **argv);
 

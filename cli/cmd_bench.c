@@ -14,6 +14,8 @@ static const bench_def_t benches[] = {
     { "kernel", "event schedule+dispatch throughput", bench_kernel },
     { "cpu", "Cortex-M0 interpreter speed on CRC-32 and SHA-256",
       bench_cpu },
+    { "contact-update", "real-time factor of the claim-4 COS update over "
+      "contact", bench_contact_update },
 };
 
 #define N_BENCHES (sizeof benches / sizeof benches[0])

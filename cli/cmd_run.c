@@ -23,7 +23,7 @@
 #include "sim/trace.h"
 #include "sim/trace_log.h"
 
-#define MAX_OUTPUTS 8
+#define MAX_OUTPUTS 24
 
 typedef struct run_ctx {
     scenario_t scn;
@@ -72,6 +72,16 @@ static void finish_outputs(run_ctx_t *c, const char *error)
     char err[1024];
     if (trace_bus_close(&c->bus, err, sizeof err) != 0)
         fprintf(stderr, "cardsim: %s\n", err);
+    if (c->section->save && c->run.model) {
+        /* before summary.json, which lists every output */
+        c->n_outputs--; /* summary.json goes last again */
+        if (c->section->save(c->run.model, c->out_dir, c->outputs,
+                             &c->n_outputs, MAX_OUTPUTS - 2, err,
+                             sizeof err) != 0)
+            fprintf(stderr, "cardsim: %s\n", err);
+        c->outputs[c->n_outputs++] = "summary.json";
+        c->outputs[c->n_outputs] = NULL;
+    }
     cli_run_info_t info = {
         .scn = &c->scn, .run = &c->run, .section = c->section,
         .bus = &c->bus, .sim = &c->sim,

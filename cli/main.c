@@ -17,8 +17,12 @@ static const cli_command_t commands[] = {
     { "cpu-run", "FILE.elf [--max-cycles N] [--trace]",
       "run a program on one bare Cortex-M0 with semihosting; prints "
       "cycles=N instructions=M on exit", cmd_cpu_run },
+    { "flash", "inspect FILE",
+      "explain an SE flash image (identifier, logs, COS data, erase "
+      "counters)", cmd_flash },
     { "bench", "[NAME...]",
-      "run benchmarks, one JSON object per line (names: kernel, cpu)", cmd_bench },
+      "run benchmarks, one JSON object per line (names: kernel, cpu, "
+      "contact-update)", cmd_bench },
     { "schema", "[--help]",
       "print the JSON Schema of scenario files (scenarios/schema.json)",
       cmd_schema },

@@ -723,10 +723,32 @@ static void stats(const void *model, cJSON *out)
     cJSON_AddItemToArray(out, o);
 }
 
+/* The SEs' flash at the end of the run: out/<scenario>/se<N>.flash, for
+ * `cardsim flash inspect` or to start another scenario from ("flash"). */
+static int save(const void *model, const char *dir, const char **names,
+                size_t *n, size_t max, char *err, size_t errlen)
+{
+    static const char *const files[CARD_MAX_SE] = {
+        "se0.flash", "se1.flash", "se2.flash", "se3.flash",
+        "se4.flash", "se5.flash", "se6.flash", "se7.flash",
+    };
+    const card_t *cd = model;
+    for (size_t i = 0; i < cd->n_se && i < CARD_MAX_SE; i++) {
+        char path[4200];
+        snprintf(path, sizeof path, "%s/%s", dir, files[i]);
+        if (flash_save_image(&cd->se[i].flash, path, err, errlen) != 0)
+            return -1;
+        if (*n < max)
+            names[(*n)++] = files[i];
+    }
+    return 0;
+}
+
 const model_section_t card_section = {
     .def = &card_section_def,
     .pcaps = MODEL_PCAP_APDU,
     .build = build,
     .destroy = destroy,
     .stats = stats,
+    .save = save,
 };

@@ -31,6 +31,11 @@ typedef struct model_section {
     void (*destroy)(void *model);
     /* Adds per-node statistics to the summary (an array of objects). */
     void (*stats)(const void *model, cJSON *nodes);
+    /* Writes the system's end state into dir (e.g. flash images) and adds
+     * the file names (static strings) to names[*n], up to max. May be
+     * NULL. Returns 0, or -1 with a message. */
+    int (*save)(const void *model, const char *dir, const char **names,
+                size_t *n, size_t max, char *err, size_t errlen);
 } model_section_t;
 
 extern const scn_registry_t model_registry;

@@ -50,6 +50,18 @@ determinism-card)
     cmp "$tmp/a/events.log" "$tmp/b/events.log" || fail "events.log differs"
     cmp "$tmp/a/apdu.pcap" "$tmp/b/apdu.pcap" || fail "apdu.pcap differs"
     ;;
+flash-inspect)
+    # the end state of claim 3, read back from the saved flash image
+    run "$root/scenarios/claim3_enter_cos.json" "$tmp/o"; expect_rc 0
+    $wrap "$cardsim" flash inspect "$tmp/o/se0.flash" >"$tmp/inspect" ||
+        fail "flash inspect failed"
+    grep -qF "COS version 1, image 0x10004000, 10196 bytes, SHA-256 matches" \
+        "$tmp/inspect" || fail "identifier not reported"
+    grep -qF "PIN 2 of 3 tries left; purse balance 750, 2 transactions; file written" \
+        "$tmp/inspect" || { cat "$tmp/inspect"; fail "COS data not reported"; }
+    "$cardsim" flash inspect "$root/README.md" >/dev/null 2>&1; rc=$?
+    expect_rc 2
+    ;;
 seed)
     "$cardsim" run "$root/scenarios/platform_pingpong.json" --out "$tmp/s" \
         --seed 77 --quiet || fail "run with --seed failed"

@@ -20,6 +20,7 @@ Suite *make_crypto_suite(void);
 Suite *make_proto7816_suite(void);
 Suite *make_iso7816_suite(void);
 Suite *make_se_suite(void);
+Suite *make_reader_suite(void);
 
 #include <stdlib.h>
 #include <string.h>

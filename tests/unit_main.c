@@ -24,6 +24,7 @@ static const struct {
     { "proto7816", make_proto7816_suite },
     { "iso7816", make_iso7816_suite },
     { "se", make_se_suite },
+    { "reader", make_reader_suite },
 };
 
 int main(int argc, char **argv)

@@ -291,6 +291,7 @@ static void deactivate(reader_t *r, sim_time_t now)
     disarm(r);
     sim_cancel(r->node, &r->tx_ev);
     r->txq_len = 0;
+    r->tx_busy = false;
     r->active = false;
     r->phase = READER_PH_OFF;
     iso7816_port_set_rst(&r->port, now, false);
@@ -319,7 +320,7 @@ static void fail_activation(reader_t *r, sim_time_t now,
     vsnprintf(r->msg, sizeof r->msg, fmt, ap);
     va_end(ap);
     r->res.status = st;
-    logf_(r, now, 2, "%s: %s; deactivating", reader_op_name(r->op), r->msg);
+    logf_(r, now, 1, "%s: %s; deactivating", reader_op_name(r->op), r->msg);
     deactivate(r, now);
 }
 
@@ -421,7 +422,8 @@ static void pps_send(reader_t *r, sim_time_t now, uint8_t t, uint8_t pps1)
     hex(h, sizeof h, r->pps_req, r->pps_req_len);
     logf_(r, now, 0, "PPS request %s (T=%u, Fi %u, Di %u)", h, t,
           atr_fi_value(pps1 >> 4), atr_di_value(pps1 & 0x0F));
-    queue_send(r, now, sim_time_add(r->last_rx_start, etus(r, READER_TURN_ETU)),
+    queue_send(r, now,
+               sim_time_add(r->last_rx_start, etus(r, READER_TURN_ETU)),
                r->pps_req, r->pps_req_len);
 }
 
@@ -549,7 +551,8 @@ static void atr_rx(reader_t *r, sim_time_t now, sim_time_t start, uint8_t b,
     }
     int n = atr_length(r->atr, r->atr_len);
     if (n == ATR_ERR_TRUNCATED) {
-        arm(r, TMO_ATR_NEXT, sim_time_add(start, etus(r, READER_WT_INITIAL_ETU)));
+        arm(r, TMO_ATR_NEXT,
+            sim_time_add(start, etus(r, READER_WT_INITIAL_ETU)));
         return;
     }
     if (n < 0) {
@@ -605,8 +608,8 @@ static void pps_rx(reader_t *r, sim_time_t now, sim_time_t start, uint8_t b,
     }
     unsigned e = atr_etu_clocks_round(fi, di);
     if (e == 0) {
-        fail_activation(r, now, READER_ERR_PPS, "PPS %s answered %s: RFU Fi/Di",
-                        req, ans);
+        fail_activation(r, now, READER_ERR_PPS,
+                        "PPS %s answered %s: RFU Fi/Di", req, ans);
         return;
     }
     /* The card switches once its answer's guard time is over (12 etu at
@@ -635,17 +638,23 @@ static void t1_note_sent(reader_t *r, const uint8_t *blk, size_t n,
 {
     uint8_t pcb = blk[1];
     r->res.blocks_sent++;
-    bool again = r->txb_len == n && memcmp(r->txb, blk, n) == 0;
-    if (T1_IS_R(pcb) && (pcb & 0x03u)) {
+    if (T1_IS_I(pcb)) {
+        /* the same I-block again within one exchange: a retransmission */
+        bool again = r->last_i_len == n && memcmp(r->last_i, blk, n) == 0;
+        memcpy(r->last_i, blk, n);
+        r->last_i_len = n;
+        if (again) {
+            r->res.retransmissions++;
+            logf_(r, now, 1, "T=1: I-block N(S)=%u sent again",
+                  (pcb & T1_PCB_I_NS) ? 1 : 0);
+        }
+    } else if (T1_IS_R(pcb) && (pcb & 0x03u)) {
         r->res.retransmissions++;
         logf_(r, now, 1, "T=1: R-block N(R)=%u error %u (block lost or "
               "broken)", (pcb & T1_PCB_R_NR) ? 1 : 0, pcb & 0x03u);
     } else if (pcb == (T1_PCB_S | T1_S_RESYNCH)) {
         r->res.retransmissions++;
         logf_(r, now, 1, "T=1: S(RESYNCH request)");
-    } else if (again && !T1_IS_R(pcb)) {
-        r->res.retransmissions++;
-        logf_(r, now, 1, "T=1: block PCB %02X sent again", pcb);
     } else if (pcb == (T1_PCB_S | T1_PCB_S_RESPONSE | T1_S_WTX)) {
         logf_(r, now, 0, "T=1: S(WTX response) x%u", blk[3]);
     } else if (pcb == (T1_PCB_S | T1_S_IFS)) {
@@ -1117,6 +1126,7 @@ reader_status_t reader_transmit(reader_t *r, sim_time_t now,
     if (st != READER_OK)
         return st;
     r->rsp_len = 0;
+    r->last_i_len = 0;
     r->cmd_traced = false;
     r->cmd_sent = 0;
     r->blk_len = 0;

@@ -243,6 +243,8 @@ struct reader {
     size_t txq_len;
     uint8_t txb[T1_BLOCK_MAX + 8]; /* the block on the line (trace) */
     size_t txb_len;
+    uint8_t last_i[T1_BLOCK_MAX];  /* the last I-block of this exchange */
+    size_t last_i_len;
     bool tx_busy;               /* bytes handed to the port, not idle yet */
     sim_time_t tx_not_before;   /* card still switching its rate */
     uint64_t tx_repeats0;       /* port repetitions when they were sent */

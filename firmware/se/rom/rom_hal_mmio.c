@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "cm0.h"
+#include "regs/armv6m.h"
 #include "regs/crypto.h"
 #include "regs/flashc.h"
 #include "regs/iso7816_uart.h"
@@ -234,24 +235,73 @@ void rom_hal_uart_flush(void)
     uart_wait(UART_STATUS_TC);
 }
 
+/* The character waiting time is counted in CLK cycles, but there is no
+ * CLK-based timer to wake on: the core sleeps (RXNE wakes it) and SysTick,
+ * on the core clock, bounds the wait. Converted with the slowest CLK the
+ * ROM accepts (ROM_MIN_CLK_HZ), SysTick's bound is never shorter than the
+ * time-out; at a faster CLK it is later, which only delays the detection of
+ * a broken block. Sleeping instead of polling is what lets the simulator
+ * skip the idle time of a transfer (docs/performance.md). */
+#define ROM_MIN_CLK_HZ      1000000u
+#define CYCLES_PER_CLK      ((SE_CORE_HZ + ROM_MIN_CLK_HZ - 1) / ROM_MIN_CLK_HZ)
+
+static void systick_stop(void)
+{
+    wr(SYST_CSR, 0);
+    wr(SCB_ICSR, SCB_ICSR_PENDSTCLR);
+}
+
 int rom_hal_uart_get(uint32_t timeout_clocks)
 {
-    uint32_t t0 = rd(UART(UART_CLKCNT));
+    uint64_t left = (uint64_t)timeout_clocks * CYCLES_PER_CLK;
+    uint32_t period = 0;
+    if (timeout_clocks) {
+        period = left > SYST_RVR_MASK + 1u ? SYST_RVR_MASK + 1u
+                                           : (uint32_t)left;
+        wr(SYST_CSR, 0);
+        wr(SYST_RVR, period - 1u);
+        wr(SYST_CVR, 0);
+        wr(SCB_ICSR, SCB_ICSR_PENDSTCLR);
+        /* TICKINT: the pending SysTick wakes WFI; PRIMASK keeps its
+         * handler from running */
+        wr(SYST_CSR, SYST_CSR_ENABLE | SYST_CSR_TICKINT |
+                     SYST_CSR_CLKSOURCE);
+    }
     for (;;) {
         uint32_t st = rd(UART(UART_STATUS));
-        if (!(st & UART_STATUS_RST))
+        if (!(st & UART_STATUS_RST)) {
+            systick_stop();
             return ROM_UART_RESET;
+        }
         if (st & UART_STATUS_RXNE) {
             uint32_t b = rd(UART(UART_DATA));
+            if (timeout_clocks)
+                systick_stop();
             if (st & (UART_STATUS_PE | UART_STATUS_OVR)) {
                 wr(UART(UART_STATUS), UART_STATUS_PE | UART_STATUS_OVR);
                 return ROM_UART_ERROR;
             }
             return (int)(b & 0xFFu);
         }
-        if (!timeout_clocks)
+        if (!timeout_clocks) {
             uart_wait(UART_STATUS_RXNE);
-        else if (rd(UART(UART_CLKCNT)) - t0 >= timeout_clocks)
-            return ROM_UART_TIMEOUT;
+            continue;
+        }
+        if (rd(SYST_CSR) & SYST_CSR_COUNTFLAG) {
+            left = left > period ? left - period : 0;
+            if (left == 0) {
+                systick_stop();
+                return ROM_UART_TIMEOUT;
+            }
+        }
+        /* sleep until a character or the next SysTick wrap */
+        wr(UART(UART_IRQEN), UART_STATUS_RXNE);
+        wr(NVIC_ICPR, 1u << SE_IRQ_UART);
+        wr(SCB_ICSR, SCB_ICSR_PENDSTCLR);
+        if (!(rd(UART(UART_STATUS)) & UART_STATUS_RXNE) &&
+            !(rd(SYST_CSR) & SYST_CSR_COUNTFLAG))
+            idle();
+        wr(UART(UART_IRQEN), 0);
+        wr(NVIC_ICPR, 1u << SE_IRQ_UART);
     }
 }

@@ -9,7 +9,8 @@
  * NVIC pending bit and reads the status again before WFI, so an event
  * between the check and the WFI is not lost. Build with -DROM_HAL_POLL to
  * spin instead. Waits with a time-out (a character inside a block, a PPS
- * character) poll UART_CLKCNT: there is no CLK-based timer to wake on. */
+ * character) sleep too, bounded by SysTick on the core clock: there is no
+ * CLK-based timer to wake on (see rom_hal_uart_get). */
 #include <stdint.h>
 
 #include "cm0.h"

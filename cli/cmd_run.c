@@ -72,16 +72,13 @@ static void finish_outputs(run_ctx_t *c, const char *error)
     char err[1024];
     if (trace_bus_close(&c->bus, err, sizeof err) != 0)
         fprintf(stderr, "cardsim: %s\n", err);
-    if (c->section->save && c->run.model) {
-        /* before summary.json, which lists every output */
-        c->n_outputs--; /* summary.json goes last again */
-        if (c->section->save(c->run.model, c->out_dir, c->outputs,
-                             &c->n_outputs, MAX_OUTPUTS - 2, err,
-                             sizeof err) != 0)
-            fprintf(stderr, "cardsim: %s\n", err);
-        c->outputs[c->n_outputs++] = "summary.json";
-        c->outputs[c->n_outputs] = NULL;
-    }
+    /* the system's end state, then summary.json, which lists every file */
+    if (c->section->save && c->run.model &&
+        c->section->save(c->run.model, c->out_dir, c->outputs, &c->n_outputs,
+                         MAX_OUTPUTS - 2, err, sizeof err) != 0)
+        fprintf(stderr, "cardsim: %s\n", err);
+    c->outputs[c->n_outputs++] = "summary.json";
+    c->outputs[c->n_outputs] = NULL;
     cli_run_info_t info = {
         .scn = &c->scn, .run = &c->run, .section = c->section,
         .bus = &c->bus, .sim = &c->sim,
@@ -132,8 +129,6 @@ static int open_outputs(run_ctx_t *c, char *err, size_t errlen)
         trace_bus_add_sink(&c->bus, &sink);
         c->outputs[c->n_outputs++] = pcaps[i].file;
     }
-    c->outputs[c->n_outputs++] = "summary.json";
-    c->outputs[c->n_outputs] = NULL;
     return 0;
 }
 

@@ -10,6 +10,7 @@
 #include <mbedtls/sha256.h>
 
 #include "cos_hal.h"
+#include "tools/cos_image_host.h"
 
 fake_hal_t fake;
 jmp_buf fake_cut_env;
@@ -204,25 +205,5 @@ int cos_hal_ecdsa_verify(const uint8_t key[64], const uint8_t digest[32],
     fake.ecdsa_runs++;
     if (fake.ecdsa_fail)
         return -1;
-    mbedtls_ecp_group grp;
-    mbedtls_ecp_point q;
-    mbedtls_mpi r, s;
-    mbedtls_ecp_group_init(&grp);
-    mbedtls_ecp_point_init(&q);
-    mbedtls_mpi_init(&r);
-    mbedtls_mpi_init(&s);
-    uint8_t pt[65];
-    pt[0] = 0x04;
-    memcpy(pt + 1, key, 64);
-    int ok = mbedtls_ecp_group_load(&grp, MBEDTLS_ECP_DP_SECP256R1) == 0 &&
-             mbedtls_ecp_point_read_binary(&grp, &q, pt, sizeof pt) == 0 &&
-             mbedtls_ecp_check_pubkey(&grp, &q) == 0 &&
-             mbedtls_mpi_read_binary(&r, sig, 32) == 0 &&
-             mbedtls_mpi_read_binary(&s, sig + 32, 32) == 0 &&
-             mbedtls_ecdsa_verify(&grp, digest, 32, &q, &r, &s) == 0;
-    mbedtls_mpi_free(&s);
-    mbedtls_mpi_free(&r);
-    mbedtls_ecp_point_free(&q);
-    mbedtls_ecp_group_free(&grp);
-    return ok;
+    return cos_image_host_verify_hash(key, digest, sig);
 }

@@ -44,6 +44,7 @@
 #include "regs/se_map.h"
 #include "regs/se_sysctl.h"
 #include "t1.h"
+#include "tools/cos_image_host.h"
 
 #define CYC_PER_CLK     8u              /* 32 MHz core, 4 MHz CLK */
 #define NEVER           UINT64_MAX
@@ -336,25 +337,7 @@ static uint32_t mmio_read(void *ctx, uint32_t addr, unsigned size,
 static bool ecdsa_ok(const uint8_t key[64], const uint8_t hash[32],
                      const uint8_t sig[64])
 {
-    mbedtls_ecp_group grp;
-    mbedtls_ecp_point q;
-    mbedtls_mpi r, s;
-    mbedtls_ecp_group_init(&grp);
-    mbedtls_ecp_point_init(&q);
-    mbedtls_mpi_init(&r);
-    mbedtls_mpi_init(&s);
-    uint8_t pt[65] = { 0x04 };
-    memcpy(pt + 1, key, 64);
-    bool ok = mbedtls_ecp_group_load(&grp, MBEDTLS_ECP_DP_SECP256R1) == 0 &&
-              mbedtls_ecp_point_read_binary(&grp, &q, pt, 65) == 0 &&
-              mbedtls_mpi_read_binary(&r, sig, 32) == 0 &&
-              mbedtls_mpi_read_binary(&s, sig + 32, 32) == 0 &&
-              mbedtls_ecdsa_verify(&grp, hash, 32, &q, &r, &s) == 0;
-    mbedtls_mpi_free(&s);
-    mbedtls_mpi_free(&r);
-    mbedtls_ecp_point_free(&q);
-    mbedtls_ecp_group_free(&grp);
-    return ok;
+    return cos_image_host_verify_hash(key, hash, sig);
 }
 
 static void crypto_cmd(fw_t *f, uint32_t cmd)

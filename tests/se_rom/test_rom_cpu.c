@@ -35,6 +35,7 @@
 #include "rom_hal.h"
 #include "rom_link.h"
 #include "rom_loader.h"
+#include "tools/cos_image_host.h"
 
 #define CORE_HZ     32000000u
 #define PS_PER_CYC  31250u
@@ -208,25 +209,7 @@ static void crypto_update(void)
 static bool verify(const uint8_t key[64], const uint8_t sig[64],
                    const uint8_t hash[32])
 {
-    mbedtls_ecp_group g;
-    mbedtls_ecp_point q;
-    mbedtls_mpi r, s;
-    uint8_t pt[65] = { 0x04 };
-    memcpy(pt + 1, key, 64);
-    mbedtls_ecp_group_init(&g);
-    mbedtls_ecp_point_init(&q);
-    mbedtls_mpi_init(&r);
-    mbedtls_mpi_init(&s);
-    bool ok = mbedtls_ecp_group_load(&g, MBEDTLS_ECP_DP_SECP256R1) == 0 &&
-              mbedtls_ecp_point_read_binary(&g, &q, pt, sizeof pt) == 0 &&
-              mbedtls_mpi_read_binary(&r, sig, 32) == 0 &&
-              mbedtls_mpi_read_binary(&s, sig + 32, 32) == 0 &&
-              mbedtls_ecdsa_verify(&g, hash, 32, &q, &r, &s) == 0;
-    mbedtls_mpi_free(&r);
-    mbedtls_mpi_free(&s);
-    mbedtls_ecp_point_free(&q);
-    mbedtls_ecp_group_free(&g);
-    return ok;
+    return cos_image_host_verify_hash(key, hash, sig);
 }
 
 static void crypto_ctrl(uint32_t v)

@@ -21,6 +21,10 @@ Suite *make_proto7816_suite(void);
 Suite *make_iso7816_suite(void);
 Suite *make_se_suite(void);
 Suite *make_reader_suite(void);
+Suite *make_iso14443_suite(void);
+Suite *make_nfc_suite(void);
+Suite *make_phone_suite(void);
+Suite *make_mcu_suite(void);
 
 #include <stdlib.h>
 #include <string.h>

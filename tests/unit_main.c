@@ -19,6 +19,10 @@ static const check_suite_entry_t suites[] = {
     { "iso7816", make_iso7816_suite },
     { "se", make_se_suite },
     { "reader", make_reader_suite },
+    { "iso14443", make_iso14443_suite },
+    { "nfc", make_nfc_suite },
+    { "phone", make_phone_suite },
+    { "mcu", make_mcu_suite },
 };
 
 CHECK_RUNNER_MAIN("unit", suites)

@@ -193,6 +193,9 @@ static void tx_start(iso7816_port_t *p, sim_time_t now, uint64_t cycle)
     }
     trace_byte(p, TRACE_DIR_CMD, iso7816_char_byte(v), now, at,
                text[0] ? text : NULL);
+    if (p->tap)
+        p->tap(p->tap_ctx, ISO7816_TAP_CHAR, false, iso7816_char_byte(v),
+               now, at, 0);
     if (p->t0) {
         p->phase = PH_SAMPLE;
         sim_schedule(p->node, &p->tx_ev,
@@ -286,6 +289,8 @@ static void do_vcc(iso7816_port_t *p, sim_time_t now, bool on)
     if (!on)
         tx_clear(p);
     trace_signal(p, now, "VCC", on);
+    if (p->tap)
+        p->tap(p->tap_ctx, ISO7816_TAP_VCC, false, on, now, now, 0);
     ctrl_out(p, now, ISO7816_MSG_VCC, on);
     tx_kick(p, now);
 }
@@ -296,6 +301,8 @@ static void do_rst(iso7816_port_t *p, sim_time_t now, bool level)
         return;
     p->rst = level;
     trace_signal(p, now, "RST", level);
+    if (p->tap)
+        p->tap(p->tap_ctx, ISO7816_TAP_RST, false, level, now, now, 0);
     ctrl_out(p, now, ISO7816_MSG_RST, level);
 }
 
@@ -501,6 +508,15 @@ static void rx_char(iso7816_port_t *p, const sim_msg_t *m, sim_time_t now)
     if (flags & ISO7816_RX_NAKED)
         add_text(text, sizeof text, "error signal");
     trace_byte(p, TRACE_DIR_RSP, b, m->sent, now, text[0] ? text : NULL);
+    if (p->tap)
+        p->tap(p->tap_ctx, ISO7816_TAP_CHAR, true, b, m->sent, now, flags);
+}
+
+void iso7816_port_set_tap(iso7816_port_t *p, iso7816_port_tap_fn fn,
+                          void *ctx)
+{
+    p->tap = fn;
+    p->tap_ctx = ctx;
 }
 
 void iso7816_port_rx(void *ctx, const sim_msg_t *m, sim_time_t now)

@@ -56,6 +56,20 @@ typedef void (*iso7816_port_rx_fn)(void *ctx, sim_time_t now, uint8_t byte,
  * over (so is a T=0 repetition). */
 typedef void (*iso7816_port_idle_fn)(void *ctx, sim_time_t now);
 
+/* An observer of the line (a protocol analyser, models/t1_tap.h): every
+ * character sent (from_card false; reported when it starts, with its end)
+ * and received (from_card true), and RST/VCC changes (level in byte).
+ * flags: ISO7816_RX_* of a received character. */
+typedef enum iso7816_tap_event {
+    ISO7816_TAP_CHAR,
+    ISO7816_TAP_RST,
+    ISO7816_TAP_VCC,
+} iso7816_tap_event_t;
+typedef void (*iso7816_port_tap_fn)(void *ctx, iso7816_tap_event_t ev,
+                                    bool from_card, uint8_t byte,
+                                    sim_time_t start, sim_time_t end,
+                                    unsigned flags);
+
 typedef struct iso7816_port_cfg {
     const char *name;     /* trace source and messages: "reader", "mcu.iso0" */
     const char *path;     /* bus of its characters: "contact", "mcu-se0" */
@@ -81,6 +95,8 @@ struct iso7816_port {
     bool cfg_t0;
     iso7816_out_fn out;   /* where its messages go (a line, the pads) */
     void *out_ctx;
+    iso7816_port_tap_fn tap; /* observer (NULL: none) */
+    void *tap_ctx;
 
     /* what it drives */
     bool vcc, rst;
@@ -133,6 +149,9 @@ void iso7816_port_connect(iso7816_port_t *p, iso7816_line_t *line,
                           sim_t *sim, const char *name, iso7816_end_t card);
 void iso7816_port_set_output(iso7816_port_t *p, iso7816_out_fn out,
                              void *ctx);
+/* Attaches an observer of the line (one; NULL detaches). */
+void iso7816_port_set_tap(iso7816_port_t *p, iso7816_port_tap_fn fn,
+                          void *ctx);
 /* A message from the card (a sim_link_rx_fn; ctx = the port). */
 void iso7816_port_rx(void *ctx, const sim_msg_t *m, sim_time_t now);
 

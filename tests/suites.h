@@ -25,6 +25,7 @@ Suite *make_iso14443_suite(void);
 Suite *make_nfc_suite(void);
 Suite *make_phone_suite(void);
 Suite *make_mcu_suite(void);
+Suite *make_t1_tap_suite(void);
 
 #include <stdlib.h>
 #include <string.h>

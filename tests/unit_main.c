@@ -23,6 +23,7 @@ static const check_suite_entry_t suites[] = {
     { "nfc", make_nfc_suite },
     { "phone", make_phone_suite },
     { "mcu", make_mcu_suite },
+    { "t1_tap", make_t1_tap_suite },
 };
 
 CHECK_RUNNER_MAIN("unit", suites)

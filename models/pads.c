@@ -40,6 +40,27 @@ static void send_ctrl(pads_t *p, unsigned i, sim_time_t now, uint32_t kind,
                          value, NULL, 0);
 }
 
+static void notify(pads_t *p, sim_time_t now)
+{
+    uint32_t st = 0;
+    for (unsigned i = 0; i < p->n_se; i++)
+        if (p->se[i].status)
+            st |= 1u << i;
+    if (!p->observer || (p->vcc == p->seen_vcc && st == p->seen_status))
+        return;
+    p->seen_vcc = p->vcc;
+    p->seen_status = st;
+    p->observer(p->observer_ctx, now, p->vcc, st);
+}
+
+void pads_set_observer(pads_t *p, pads_observer_fn fn, void *ctx)
+{
+    p->observer = fn;
+    p->observer_ctx = ctx;
+    p->seen_vcc = false;
+    p->seen_status = 0;
+}
+
 /* The switch of SE i: the pads drive it while their VCC is on and the
  * route is i. Its status pin follows, after the levels already sent. */
 static void update_status(pads_t *p, unsigned i, sim_time_t now)
@@ -52,6 +73,7 @@ static void update_status(pads_t *p, unsigned i, sim_time_t now)
     snprintf(wire, sizeof wire, "SE%u", i);
     trace_signal(p, now, wire, want);
     send_ctrl(p, i, now, ISO7816_MSG_PORTSRC, want);
+    notify(p, now);
 }
 
 /* What the reader's port emits: to the routed SE. */
@@ -79,8 +101,10 @@ static void port_out(void *ctx, sim_time_t now, sim_time_t at, uint32_t kind,
     }
     if (l)
         iso7816_line_send(l, now, at, kind, value);
-    if (kind == ISO7816_MSG_VCC)
+    if (kind == ISO7816_MSG_VCC) {
         update_status(p, i, now);
+        notify(p, now);
+    }
 }
 
 /* What SE i sends: to the reader if SE i is routed when it arrives. */

@@ -57,6 +57,11 @@ typedef struct pads_cfg {
     unsigned route;     /* SE reached at start (default 0) */
 } pads_cfg_t;
 
+/* Told of every change of the pads' VCC or of a status pin (the MCU's
+ * sense inputs): vcc as the reader drives it, status bit i = SE i's pin. */
+typedef void (*pads_observer_fn)(void *ctx, sim_time_t now, bool vcc,
+                                 uint32_t status);
+
 typedef struct pads_se {
     pads_t *pads;
     unsigned idx;
@@ -76,6 +81,10 @@ struct pads {
     uint64_t clk_hz;
     unsigned route;
     struct pads_action *act_free, *act_all;
+    pads_observer_fn observer;
+    void *observer_ctx;
+    bool seen_vcc;
+    uint32_t seen_status;
     /* statistics */
     uint64_t route_changes, chars_to_se, chars_to_reader, chars_lost;
 };
@@ -92,6 +101,9 @@ iso7816_end_t pads_end(pads_t *p, unsigned se);
 void pads_connect(pads_t *p, unsigned se, iso7816_line_t *line, sim_t *sim,
                   const char *name, iso7816_end_t card);
 void pads_attach_port(pads_t *p, iso7816_port_t *port);
+
+/* One observer of VCC and the status pins (NULL detaches). */
+void pads_set_observer(pads_t *p, pads_observer_fn fn, void *ctx);
 
 /* Route the pads to SE se from time t (>= the node's present). */
 void pads_set_route(pads_t *p, sim_time_t t, unsigned se);

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* models/card.h - the "card" scenario section: builds the card (secure
  * elements, contact pads) and its outside parties (the contact reader in
- * the world node), and carries out the contact actions. */
+ * the world node); card_contact.c carries out the contact actions. */
 #ifndef MODELS_CARD_H
 #define MODELS_CARD_H
 
@@ -9,6 +9,6 @@
 
 extern const scn_section_def_t card_section_def;
 extern const model_section_t card_section;
-extern const scn_action_def_t *const card_actions[];
+extern const scn_action_def_t *const card_contact_actions[];
 
 #endif /* MODELS_CARD_H */

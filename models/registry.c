@@ -23,7 +23,7 @@ static const scn_section_def_t *const section_defs[] = {
 static const scn_action_def_t *const *const action_tables[] = {
     scn_core_actions,
     testbench_actions,
-    card_actions,
+    card_contact_actions,
     NULL,
 };
 

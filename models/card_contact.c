@@ -1,0 +1,301 @@
+/* SPDX-License-Identifier: MIT */
+/* models/card_contact.c - the contact actions: the contact reader drives
+ * the pads at exact times (activation, warm reset, deactivation, APDUs, a
+ * COS update, the issuer's signed INVALIDATE) and the route of the pads;
+ * the reader's completions end the steps. */
+#include "models/card_int.h"
+#include "models/card.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cardsim_config.h"
+#include "tools/cos_image_host.h"
+
+#include <mbedtls/pk.h>
+#include <mbedtls/sha256.h>
+
+static bool reader_ok(scn_run_t *run, sim_time_t now, const reader_result_t *r)
+{
+    if (r->status == READER_OK)
+        return true;
+    scn_step_complete(run, now, false, "reader: %s%s%s",
+                      reader_status_name(r->status),
+                      r->error && r->error[0] ? ": " : "",
+                      r->error ? r->error : "");
+    return false;
+}
+
+/* ATR expectations of power_on and reset */
+static void atr_done(void *ctx, sim_time_t now, const reader_result_t *r)
+{
+    scn_run_t *run = ctx;
+    if (!reader_ok(run, now, r))
+        return;
+    const scn_step_t *st = scn_run_current(run);
+    uint8_t want[64];
+    char got[160], w[160];
+    card_hex(got, sizeof got, r->data, r->len);
+    size_t n = scn_get_hex(st->json, "expect_atr", want, sizeof want);
+    if (n && (n != r->len || memcmp(want, r->data, n) != 0)) {
+        card_hex(w, sizeof w, want, n);
+        scn_step_complete(run, now, false, "ATR %s, expected %s", got, w);
+        return;
+    }
+    n = scn_get_hex(st->json, "expect_historical", want, sizeof want);
+    if (n) {
+        const atr_t *a = &((card_t *)run->model)->reader.atr_info;
+        if (a->nhist != n || memcmp(a->hist, want, n) != 0) {
+            char h[160];
+            card_hex(h, sizeof h, a->hist, a->nhist);
+            card_hex(w, sizeof w, want, n);
+            scn_step_complete(run, now, false,
+                              "historical bytes %s, expected %s", h, w);
+            return;
+        }
+    }
+    scn_step_complete(run, now, true, "ATR %s after %llu clocks%s", got,
+                      (unsigned long long)r->atr_clocks,
+                      r->pps ? ", PPS done" : "");
+}
+
+static const scn_field_t atr_fields[] = {
+    { .key = "expect_atr", .type = SCN_T_HEX, .max = 33,
+      .help = "the whole ATR expected" },
+    { .key = "expect_historical", .type = SCN_T_HEX, .max = 15,
+      .help = "the ATR's historical bytes expected (\"43534C445201\" is "
+              "the loader's CSLDR 01)" },
+    { 0 },
+};
+
+static scn_status_t started(scn_run_t *run, sim_time_t now,
+                            reader_status_t s)
+{
+    if (s != READER_OK)
+        scn_step_complete(run, now, false, "reader: %s",
+                          reader_status_name(s));
+    return SCN_STEP_PENDING;
+}
+
+static scn_status_t power_on_start(scn_run_t *run, scn_step_t *st,
+                                   sim_time_t now)
+{
+    (void)st;
+    card_t *cd = run->model;
+    return started(run, now, reader_power_on(&cd->reader, now, atr_done,
+                                             run));
+}
+
+static scn_status_t reset_start(scn_run_t *run, scn_step_t *st,
+                                sim_time_t now)
+{
+    (void)st;
+    card_t *cd = run->model;
+    return started(run, now, reader_warm_reset(&cd->reader, now, atr_done,
+                                               run));
+}
+
+static void off_done(void *ctx, sim_time_t now, const reader_result_t *r)
+{
+    scn_run_t *run = ctx;
+    if (reader_ok(run, now, r))
+        scn_step_complete(run, now, true, NULL);
+}
+
+static scn_status_t power_off_start(scn_run_t *run, scn_step_t *st,
+                                    sim_time_t now)
+{
+    (void)st;
+    card_t *cd = run->model;
+    return started(run, now, reader_power_off(&cd->reader, now, off_done,
+                                              run));
+}
+
+static void apdu_done(void *ctx, sim_time_t now, const reader_result_t *r)
+{
+    scn_run_t *run = ctx;
+    if (reader_ok(run, now, r)) /* the reader gives the data without SW */
+        card_apdu_result(run, now, r->sw, r->data, r->len);
+}
+
+static scn_status_t apdu_start(scn_run_t *run, scn_step_t *st,
+                               sim_time_t now)
+{
+    card_t *cd = run->model;
+    uint8_t apdu[261];
+    size_t n = scn_get_hex(st->json, "apdu", apdu, sizeof apdu);
+    return started(run, now, reader_transmit(&cd->reader, now, apdu, n,
+                                             apdu_done, run));
+}
+
+static scn_status_t update_start(scn_run_t *run, scn_step_t *st,
+                                 sim_time_t now)
+{
+    card_t *cd = run->model;
+    if (card_update_load(run, st, now))
+        card_update_begin(run, st, now, reader_update_transmit, &cd->reader);
+    return SCN_STEP_PENDING;
+}
+
+/* contact.invalidate: the issuer's signed INVALIDATE of a running COS:
+ * GET DATA serial, GET CHALLENGE, then INVALIDATE with an ECDSA signature
+ * over SHA-256("INVALIDATE" || serial || challenge) by the issuer key (the
+ * TEST key of tools/keys/). */
+#define ISSUER_KEY CARDSIM_SOURCE_ROOT "/tools/keys/test-issuer-private.pem"
+
+static void inv_step(void *ctx, sim_time_t now, const reader_result_t *r);
+
+static bool sign_invalidate(card_t *cd, uint8_t sig[64], char *err,
+                            size_t errlen)
+{
+    uint8_t msg[26], hash[32];
+    memcpy(msg, "INVALIDATE", 10);
+    memcpy(msg + 10, cd->inv_serial, 8);
+    memcpy(msg + 18, cd->inv_challenge, 8);
+    mbedtls_sha256_ret(msg, sizeof msg, hash, 0);
+    mbedtls_pk_context pk;
+    mbedtls_pk_init(&pk);
+    bool ok = cos_image_host_load_private(&pk, ISSUER_KEY, err, errlen) == 0 &&
+              cos_image_host_sign_hash(&pk, hash, sig, err, errlen) == 0;
+    mbedtls_pk_free(&pk);
+    return ok;
+}
+
+static void inv_send(scn_run_t *run, sim_time_t now, const uint8_t *apdu,
+                     size_t n)
+{
+    card_t *cd = run->model;
+    reader_status_t s = reader_transmit(&cd->reader, now, apdu, n, inv_step,
+                                        run);
+    if (s != READER_OK)
+        scn_step_complete(run, now, false, "reader: %s",
+                          reader_status_name(s));
+}
+
+static void inv_step(void *ctx, sim_time_t now, const reader_result_t *r)
+{
+    scn_run_t *run = ctx;
+    card_t *cd = run->model;
+    if (!reader_ok(run, now, r))
+        return;
+    static const char *const what[] = { "GET DATA serial", "GET CHALLENGE",
+                                        "INVALIDATE" };
+    const scn_step_t *st = scn_run_current(run);
+    uint8_t want[2] = { 0x90, 0x00 };
+    if (cd->inv_phase == 2)
+        scn_get_hex(st->json, "expect_sw", want, sizeof want);
+    uint16_t sw = (uint16_t)(want[0] << 8 | want[1]);
+    if (r->sw != sw || (cd->inv_phase < 2 && r->len != 8)) {
+        scn_step_complete(run, now, false, "%s: SW %04X with %zu bytes, "
+                          "expected SW %04X%s", what[cd->inv_phase], r->sw,
+                          r->len, sw, cd->inv_phase < 2 ? " with 8 bytes" : "");
+        return;
+    }
+    if (cd->inv_phase == 0) {
+        memcpy(cd->inv_serial, r->data, 8);
+        cd->inv_phase = 1;
+        static const uint8_t get_challenge[] = { 0x00, 0x84, 0x00, 0x00, 0x08 };
+        inv_send(run, now, get_challenge, sizeof get_challenge);
+        return;
+    }
+    if (cd->inv_phase == 1) {
+        memcpy(cd->inv_challenge, r->data, 8);
+        uint8_t apdu[5 + 64] = { 0x80, 0xE4, 0x00, 0x00, 0x40 };
+        char err[256];
+        if (!sign_invalidate(cd, apdu + 5, err, sizeof err)) {
+            scn_step_complete(run, now, false, "signing: %s", err);
+            return;
+        }
+        if (scn_get_bool(st->json, "corrupt_signature", false))
+            apdu[5 + 10] ^= 0x01;
+        cd->inv_phase = 2;
+        inv_send(run, now, apdu, sizeof apdu);
+        return;
+    }
+    scn_step_complete(run, now, true, "INVALIDATE answered %04X", r->sw);
+}
+
+static scn_status_t invalidate_start(scn_run_t *run, scn_step_t *st,
+                                     sim_time_t now)
+{
+    (void)st;
+    card_t *cd = run->model;
+    cd->inv_phase = 0;
+    static const uint8_t get_serial[] = { 0x80, 0xCA, 0x00, 0x02, 0x00 };
+    inv_send(run, now, get_serial, sizeof get_serial);
+    return SCN_STEP_PENDING;
+}
+
+static const scn_field_t invalidate_fields[] = {
+    { .key = "expect_sw", .type = SCN_T_HEX, .min = 2, .max = 2,
+      .help = "the INVALIDATE's SW expected (default \"9000\")" },
+    { .key = "corrupt_signature", .type = SCN_T_BOOL,
+      .help = "negative test: flip a bit of the signature" },
+    { 0 },
+};
+
+static const scn_field_t route_fields[] = {
+    { .key = "se", .type = SCN_T_INT, .required = true, .min = 0,
+      .max = CARD_MAX_SE - 1, .help = "the SE the contact pads reach" },
+    { 0 },
+};
+
+static scn_status_t route_start(scn_run_t *run, scn_step_t *st,
+                                sim_time_t now)
+{
+    card_t *cd = run->model;
+    unsigned se = (unsigned)scn_get_int(st->json, "se", 0);
+    if (se >= cd->n_se) {
+        scn_step_complete(run, now, false, "the card has no SE%u", se);
+        return SCN_STEP_PENDING;
+    }
+    pads_set_route(&cd->pads, now, se);
+    return SCN_STEP_DONE;
+}
+
+static const scn_action_def_t power_on_action = {
+    .name = "contact.power_on",
+    .help = "the contact reader activates the card and reads its ATR "
+            "(window 400..40 000 clocks checked), then PPS",
+    .fields = atr_fields, .start = power_on_start,
+};
+static const scn_action_def_t reset_action = {
+    .name = "contact.reset",
+    .help = "warm reset through RST, ATR and PPS again",
+    .fields = atr_fields, .start = reset_start,
+};
+static const scn_action_def_t power_off_action = {
+    .name = "contact.power_off",
+    .help = "deactivation: RST low, CLK stopped, VCC off",
+    .fields = (const scn_field_t[]){ { 0 } }, .start = power_off_start,
+};
+static const scn_action_def_t apdu_action = {
+    .name = "contact.apdu",
+    .help = "one command APDU over the contact interface (T=1 or T=0)",
+    .fields = card_apdu_fields, .start = apdu_start,
+};
+static const scn_action_def_t update_action = {
+    .name = "contact.update_cos",
+    .help = "update the routed SE's COS from an image: BEGIN, LOAD blocks, "
+            "COMMIT",
+    .fields = card_update_fields, .check = card_update_check,
+    .start = update_start,
+};
+static const scn_action_def_t invalidate_action = {
+    .name = "contact.invalidate",
+    .help = "the issuer's signed INVALIDATE of the running COS (GET DATA "
+            "serial, GET CHALLENGE, INVALIDATE signed with the test key)",
+    .fields = invalidate_fields, .start = invalidate_start,
+};
+static const scn_action_def_t route_action = {
+    .name = "card.contact_route",
+    .help = "route the contact pads to another SE",
+    .fields = route_fields, .start = route_start,
+};
+
+const scn_action_def_t *const card_contact_actions[] = {
+    &power_on_action, &power_off_action, &reset_action, &apdu_action,
+    &update_action, &invalidate_action, &route_action, NULL,
+};
+

@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: MIT */
+/* models/card_int.h - the card's composition shared by the files that
+ * carry out its scenario actions (card.c builds it; card_contact.c,
+ * card_nfc.c and card_mcu.c act on it). Not for other models. */
+#ifndef MODELS_CARD_INT_H
+#define MODELS_CARD_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "models/pads.h"
+#include "models/registry.h"
+#include "models/se.h"
+#include "models/terminals/cos_update.h"
+#include "models/terminals/reader.h"
+
+#define CARD_MAX_SE PADS_MAX_SE
+
+struct mcu_part;   /* card_mcu.c: the MCU, the NFC front end, the phone */
+
+typedef struct card {
+    scn_run_t *run;
+    trace_bus_t *bus;
+    se_t *se;
+    size_t n_se;
+    uint8_t *flash0[CARD_MAX_SE]; /* each SE's flash as built */
+    pads_t pads;
+    iso7816_line_t *lines;   /* pads -> SE i */
+    reader_t reader;
+    struct mcu_part *mp;     /* NULL: a card without MCU */
+    /* the COS update in progress (contact, NFC) */
+    cos_update_t update;
+    uint8_t *image;
+    size_t image_len;
+    /* the INVALIDATE in progress: serial, then challenge, then command */
+    int inv_phase;
+    uint8_t inv_serial[8], inv_challenge[8];
+    char dir[4096];          /* the scenario's directory */
+} card_t;
+
+/* helpers (card_util.c) */
+void card_resolve(const card_t *cd, const char *name, char *out, size_t len);
+void card_cos_image_path(int version, char *out, size_t len);
+void card_hex(char *out, size_t len, const uint8_t *b, size_t n);
+uint8_t *card_read_all(const char *path, size_t *len);
+
+/* An APDU step's fields ("apdu", "expect_sw", "expect_data") and the check
+ * of its response: completes the step. */
+extern const scn_field_t card_apdu_fields[];
+void card_apdu_result(scn_run_t *run, sim_time_t now, uint16_t sw,
+                      const uint8_t *data, size_t len);
+
+/* A COS update step's fields (image choice, expectations, the negative
+ * variants), its check, and its start over any channel. The update client
+ * calls transmit(chan, ...) for each APDU; the step completes at its end. */
+extern const scn_field_t card_update_fields[];
+bool card_update_check(scn_ctx_t *c, const cJSON *step, const char *path);
+/* Reads the image of the step into cd->image; false (step completed as
+ * failed) if it cannot. */
+bool card_update_load(scn_run_t *run, const scn_step_t *st, sim_time_t now);
+void card_update_begin(scn_run_t *run, const scn_step_t *st, sim_time_t now,
+                       cos_update_transmit_fn transmit, void *chan);
+
+#endif /* MODELS_CARD_INT_H */

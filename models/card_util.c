@@ -1,0 +1,221 @@
+/* SPDX-License-Identifier: MIT */
+/* models/card_util.c - what the card's actions share whatever the channel:
+ * paths and files, APDU expectations, and the COS update step (its fields,
+ * its image, the channel-independent update client of
+ * models/terminals/cos_update.c, and the check of its outcome). */
+#include "models/card_int.h"
+
+#include <strings.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cardsim_config.h"
+
+void card_resolve(const card_t *cd, const char *name, char *out, size_t len)
+{
+    if (name[0] == '/')
+        snprintf(out, len, "%s", name);
+    else
+        snprintf(out, len, "%s/%s", cd->dir, name);
+}
+
+void card_cos_image_path(int version, char *out, size_t len)
+{
+    snprintf(out, len, "%s/firmware/images/cos_v%d.img", CARDSIM_BUILD_ROOT,
+             version);
+}
+
+void card_hex(char *out, size_t len, const uint8_t *b, size_t n)
+{
+    size_t o = 0;
+    out[0] = '\0';
+    for (size_t i = 0; i < n && o + 3 < len; i++)
+        o += (size_t)snprintf(out + o, len - o, "%02X", b[i]);
+}
+
+uint8_t *card_read_all(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    uint8_t *b = n > 0 ? malloc((size_t)n) : NULL;
+    if (b && fread(b, 1, (size_t)n, f) != (size_t)n) {
+        free(b);
+        b = NULL;
+    }
+    fclose(f);
+    *len = b ? (size_t)n : 0;
+    return b;
+}
+
+/* ---- APDU steps ------------------------------------------------------ */
+
+const scn_field_t card_apdu_fields[] = {
+    { .key = "apdu", .type = SCN_T_HEX, .required = true, .max = 261,
+      .help = "the command APDU" },
+    { .key = "expect_sw", .type = SCN_T_HEX, .min = 2, .max = 2,
+      .help = "the status word expected, e.g. \"9000\"" },
+    { .key = "expect_data", .type = SCN_T_HEX, .max = 256,
+      .help = "the response data expected (without the SW)" },
+    { 0 },
+};
+
+void card_apdu_result(scn_run_t *run, sim_time_t now, uint16_t sw,
+                      const uint8_t *data, size_t dlen)
+{
+    const scn_step_t *st = scn_run_current(run);
+    uint8_t want[256];
+    char got[600], w[600];
+    size_t n = scn_get_hex(st->json, "expect_sw", want, sizeof want);
+    if (n == 2 && sw != (uint16_t)(want[0] << 8 | want[1])) {
+        scn_step_complete(run, now, false, "SW %04X, expected %02X%02X", sw,
+                          want[0], want[1]);
+        return;
+    }
+    if (cJSON_GetObjectItemCaseSensitive(st->json, "expect_data")) {
+        n = scn_get_hex(st->json, "expect_data", want, sizeof want);
+        if (n != dlen || memcmp(want, data, n) != 0) {
+            card_hex(got, sizeof got, data, dlen);
+            card_hex(w, sizeof w, want, n);
+            scn_step_complete(run, now, false, "data %s, expected %s",
+                              dlen ? got : "(none)", n ? w : "(none)");
+            return;
+        }
+    }
+    card_hex(got, sizeof got, data, dlen);
+    scn_step_complete(run, now, true, "SW %04X%s%s", sw,
+                      dlen ? " data " : "", got);
+}
+
+/* ---- COS update steps ----------------------------------------------- */
+
+static const char *const built_images[] = {
+    "cos_v1", "cos_v2", "cos_v1_bad_signature", "cos_v1_bad_hash",
+    "cos_v1_bad_magic", NULL,
+};
+
+const scn_field_t card_update_fields[] = {
+    { .key = "cos", .type = SCN_T_INT, .min = 1, .max = 2,
+      .help = "the built image of this COS version" },
+    { .key = "image", .type = SCN_T_STRING,
+      .help = "a signed image file (relative to the scenario)" },
+    { .key = "built_image", .type = SCN_T_ENUM, .choices = built_images,
+      .help = "an image built with cardsim (build/firmware/images/), "
+              "including the deliberately broken ones" },
+    { .key = "expect_sw", .type = SCN_T_HEX, .min = 2, .max = 2,
+      .help = "the SW that ends the update (default \"9000\": COMMIT ok)" },
+    { .key = "expect_step", .type = SCN_T_ENUM,
+      .choices = (const char *const[]){ "begin", "load", "status",
+                                        "commit", NULL },
+      .help = "the step expected to end the update (with expect_sw)" },
+    { .key = "skip_block", .type = SCN_T_INT, .min = 0, .max = 32767,
+      .help = "negative test: this block is not sent" },
+    { .key = "repeat_block", .type = SCN_T_INT, .min = 0, .max = 32767,
+      .help = "negative test: this block is sent twice" },
+    { .key = "stop_after", .type = SCN_T_INT, .min = 0, .max = 32767,
+      .help = "negative test: stop after this many blocks" },
+    { .key = "commit_after_stop", .type = SCN_T_BOOL,
+      .help = "with stop_after: send COMMIT anyway" },
+    { .key = "wrong_length_block", .type = SCN_T_INT, .min = 0,
+      .max = 32767, .help = "negative test: this block one byte short" },
+    { .key = "resume", .type = SCN_T_BOOL,
+      .help = "ask STATUS after BEGIN and continue where the card is" },
+    { 0 },
+};
+
+bool card_update_check(scn_ctx_t *c, const cJSON *step, const char *path)
+{
+    int n = (cJSON_GetObjectItemCaseSensitive(step, "cos") != NULL) +
+            (cJSON_GetObjectItemCaseSensitive(step, "image") != NULL) +
+            (cJSON_GetObjectItemCaseSensitive(step, "built_image") != NULL);
+    if (n != 1)
+        return scn_error(c, path, "expected exactly one of \"cos\", "
+                                  "\"image\" and \"built_image\"");
+    return true;
+}
+
+static void update_done(void *ctx, sim_time_t now,
+                        const cos_update_result_t *r)
+{
+    scn_run_t *run = ctx;
+    card_t *cd = run->model;
+    const scn_step_t *st = scn_run_current(run);
+    free(cd->image);
+    cd->image = NULL;
+    uint8_t want[2] = { 0x90, 0x00 };
+    scn_get_hex(st->json, "expect_sw", want, sizeof want);
+    uint16_t sw = (uint16_t)(want[0] << 8 | want[1]);
+    const char *step = scn_get_string(st->json, "expect_step", NULL);
+    bool ok = r->sw == sw &&
+              (!step || strcasecmp(step, cos_update_step_name(r->step)) == 0);
+    if (sw == 0x9000 && r->status != COS_UPDATE_OK)
+        ok = false;
+    if (!ok) {
+        scn_step_complete(run, now, false,
+                          "update ended at %s with SW %04X (%s), expected "
+                          "%s%sSW %04X", cos_update_step_name(r->step), r->sw,
+                          r->error && r->error[0] ? r->error : "no error",
+                          step ? step : "", step ? " with " : "", sw);
+        return;
+    }
+    scn_step_complete(run, now, true,
+                      "%s at %s with SW %04X: %u blocks, %zu code bytes, %zu "
+                      "APDU bytes", sw == 0x9000 ? "updated" : "refused",
+                      cos_update_step_name(r->step), r->sw, r->blocks,
+                      r->code_bytes, r->bytes_sent);
+}
+
+bool card_update_load(scn_run_t *run, const scn_step_t *st, sim_time_t now)
+{
+    card_t *cd = run->model;
+    char path[4200];
+    if (cJSON_GetObjectItemCaseSensitive(st->json, "cos"))
+        card_cos_image_path((int)scn_get_int(st->json, "cos", 1), path,
+                            sizeof path);
+    else if (cJSON_GetObjectItemCaseSensitive(st->json, "built_image"))
+        snprintf(path, sizeof path, "%s/firmware/images/%s.img",
+                 CARDSIM_BUILD_ROOT,
+                 scn_get_string(st->json, "built_image", ""));
+    else
+        card_resolve(cd, scn_get_string(st->json, "image", ""), path,
+                     sizeof path);
+    free(cd->image);
+    cd->image = card_read_all(path, &cd->image_len);
+    if (!cd->image) {
+        scn_step_complete(run, now, false, "%s: cannot read the image",
+                          path);
+        return false;
+    }
+    return true;
+}
+
+void card_update_begin(scn_run_t *run, const scn_step_t *st, sim_time_t now,
+                       cos_update_transmit_fn transmit, void *chan)
+{
+    card_t *cd = run->model;
+    cos_update_cfg_t uc;
+    cos_update_cfg_default(&uc);
+    uc.name = "update";
+    uc.bus = cd->bus;
+    uc.image = cd->image;
+    uc.image_len = cd->image_len;
+    uc.transmit = transmit;
+    uc.chan = chan;
+    uc.done = update_done;
+    uc.ctx = run;
+    uc.resume = scn_get_bool(st->json, "resume", false);
+    uc.skip_block = (long)scn_get_int(st->json, "skip_block", COS_UPDATE_NONE);
+    uc.repeat_block = (long)scn_get_int(st->json, "repeat_block",
+                                        COS_UPDATE_NONE);
+    uc.stop_after = (long)scn_get_int(st->json, "stop_after", COS_UPDATE_NONE);
+    uc.commit_after_stop = scn_get_bool(st->json, "commit_after_stop", false);
+    uc.wrong_len_block = (long)scn_get_int(st->json, "wrong_length_block",
+                                           COS_UPDATE_NONE);
+    cos_update_init(&cd->update, &uc);
+    if (!cos_update_start(&cd->update, now))
+        scn_step_complete(run, now, false, "the channel is busy");
+}

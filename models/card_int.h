@@ -54,6 +54,34 @@ void card_apdu_result(scn_run_t *run, sim_time_t now, uint16_t sw,
 /* A COS update step's fields (image choice, expectations, the negative
  * variants), its check, and its start over any channel. The update client
  * calls transmit(chan, ...) for each APDU; the step completes at its end. */
+extern const char *const card_built_images[];
+extern const char *const card_update_steps[];
+#define CARD_UPDATE_FIELDS \
+    { .key = "cos", .type = SCN_T_INT, .min = 1, .max = 2, \
+      .help = "the built image of this COS version" }, \
+    { .key = "image", .type = SCN_T_STRING, \
+      .help = "a signed image file (relative to the scenario)" }, \
+    { .key = "built_image", .type = SCN_T_ENUM, .choices = card_built_images, \
+      .help = "an image built with cardsim (build/firmware/images/), " \
+              "including the deliberately broken ones" }, \
+    { .key = "expect_sw", .type = SCN_T_HEX, .min = 2, .max = 2, \
+      .help = "the SW that ends the update (default \"9000\": COMMIT ok)" }, \
+    { .key = "expect_step", .type = SCN_T_ENUM, \
+      .choices = (const char *const[]){ "begin", "load", "status", \
+                                        "commit", NULL }, \
+      .help = "the step expected to end the update (with expect_sw)" }, \
+    { .key = "skip_block", .type = SCN_T_INT, .min = 0, .max = 32767, \
+      .help = "negative test: this block is not sent" }, \
+    { .key = "repeat_block", .type = SCN_T_INT, .min = 0, .max = 32767, \
+      .help = "negative test: this block is sent twice" }, \
+    { .key = "stop_after", .type = SCN_T_INT, .min = 0, .max = 32767, \
+      .help = "negative test: stop after this many blocks" }, \
+    { .key = "commit_after_stop", .type = SCN_T_BOOL, \
+      .help = "with stop_after: send COMMIT anyway" }, \
+    { .key = "wrong_length_block", .type = SCN_T_INT, .min = 0, \
+      .max = 32767, .help = "negative test: this block one byte short" }, \
+    { .key = "resume", .type = SCN_T_BOOL, \
+      .help = "ask STATUS after BEGIN and continue where the card is" },
 extern const scn_field_t card_update_fields[];
 bool card_update_check(scn_ctx_t *c, const cJSON *step, const char *path);
 /* Reads the image of the step into cd->image; false (step completed as

@@ -93,37 +93,16 @@ void card_apdu_result(scn_run_t *run, sim_time_t now, uint16_t sw,
 
 /* ---- COS update steps ----------------------------------------------- */
 
-static const char *const built_images[] = {
+const char *const card_built_images[] = {
     "cos_v1", "cos_v2", "cos_v1_bad_signature", "cos_v1_bad_hash",
     "cos_v1_bad_magic", NULL,
 };
 
+const char *const card_update_steps[] = { "begin", "load", "status",
+                                          "commit", NULL };
+
 const scn_field_t card_update_fields[] = {
-    { .key = "cos", .type = SCN_T_INT, .min = 1, .max = 2,
-      .help = "the built image of this COS version" },
-    { .key = "image", .type = SCN_T_STRING,
-      .help = "a signed image file (relative to the scenario)" },
-    { .key = "built_image", .type = SCN_T_ENUM, .choices = built_images,
-      .help = "an image built with cardsim (build/firmware/images/), "
-              "including the deliberately broken ones" },
-    { .key = "expect_sw", .type = SCN_T_HEX, .min = 2, .max = 2,
-      .help = "the SW that ends the update (default \"9000\": COMMIT ok)" },
-    { .key = "expect_step", .type = SCN_T_ENUM,
-      .choices = (const char *const[]){ "begin", "load", "status",
-                                        "commit", NULL },
-      .help = "the step expected to end the update (with expect_sw)" },
-    { .key = "skip_block", .type = SCN_T_INT, .min = 0, .max = 32767,
-      .help = "negative test: this block is not sent" },
-    { .key = "repeat_block", .type = SCN_T_INT, .min = 0, .max = 32767,
-      .help = "negative test: this block is sent twice" },
-    { .key = "stop_after", .type = SCN_T_INT, .min = 0, .max = 32767,
-      .help = "negative test: stop after this many blocks" },
-    { .key = "commit_after_stop", .type = SCN_T_BOOL,
-      .help = "with stop_after: send COMMIT anyway" },
-    { .key = "wrong_length_block", .type = SCN_T_INT, .min = 0,
-      .max = 32767, .help = "negative test: this block one byte short" },
-    { .key = "resume", .type = SCN_T_BOOL,
-      .help = "ask STATUS after BEGIN and continue where the card is" },
+    CARD_UPDATE_FIELDS
     { 0 },
 };
 

@@ -115,8 +115,9 @@ static scn_status_t power_off_start(scn_run_t *run, scn_step_t *st,
 static void apdu_done(void *ctx, sim_time_t now, const reader_result_t *r)
 {
     scn_run_t *run = ctx;
+    card_t *cd = run->model;
     if (reader_ok(run, now, r)) /* the reader gives the data without SW */
-        card_apdu_result(run, now, r->sw, r->data, r->len);
+        card_apdu_result(&cd->op, now, r->sw, r->data, r->len);
 }
 
 static scn_status_t apdu_start(scn_run_t *run, scn_step_t *st,
@@ -125,6 +126,7 @@ static scn_status_t apdu_start(scn_run_t *run, scn_step_t *st,
     card_t *cd = run->model;
     uint8_t apdu[261];
     size_t n = scn_get_hex(st->json, "apdu", apdu, sizeof apdu);
+    card_op_start(&cd->op, run, st);
     return started(run, now, reader_transmit(&cd->reader, now, apdu, n,
                                              apdu_done, run));
 }
@@ -133,8 +135,9 @@ static scn_status_t update_start(scn_run_t *run, scn_step_t *st,
                                  sim_time_t now)
 {
     card_t *cd = run->model;
-    if (card_update_load(run, st, now))
-        card_update_begin(run, st, now, reader_update_transmit, &cd->reader);
+    card_op_start(&cd->op, run, st);
+    if (card_update_load(&cd->op, now))
+        card_update_begin(&cd->op, now, reader_update_transmit, &cd->reader);
     return SCN_STEP_PENDING;
 }
 

@@ -17,6 +17,16 @@
 
 #define CARD_MAX_SE PADS_MAX_SE
 
+/* An operation a step started on a terminal: its outcome completes that
+ * step, or, when the step said "detach": true, is kept until a later
+ * join step (the operation then runs while the next steps do). */
+typedef struct card_op {
+    scn_run_t *run;
+    const cJSON *json;      /* the step that started it */
+    bool detached, running, ok, join_waiting;
+    char msg[512];
+} card_op_t;
+
 struct mcu_part;   /* card_mcu.c: the MCU, the NFC front end, the phone */
 
 typedef struct card {
@@ -29,6 +39,7 @@ typedef struct card {
     iso7816_line_t *lines;   /* pads -> SE i */
     reader_t reader;
     struct mcu_part *mp;     /* NULL: a card without MCU */
+    card_op_t op;            /* the contact reader's operation */
     /* the COS update in progress (contact, NFC) */
     cos_update_t update;
     uint8_t *image;
@@ -45,10 +56,20 @@ void card_cos_image_path(int version, char *out, size_t len);
 void card_hex(char *out, size_t len, const uint8_t *b, size_t n);
 uint8_t *card_read_all(const char *path, size_t *len);
 
+
+void card_op_start(card_op_t *op, scn_run_t *run, const scn_step_t *st);
+/* What the starting step returns: done at once when detached. */
+scn_status_t card_op_started(const card_op_t *op);
+void card_op_end(card_op_t *op, sim_time_t now, bool ok, const char *fmt,
+                 ...) __attribute__((format(printf, 4, 5)));
+/* A join step: completes with the detached operation's outcome, now or
+ * when it ends. */
+scn_status_t card_op_join(card_op_t *op, sim_time_t now);
+
 /* An APDU step's fields ("apdu", "expect_sw", "expect_data") and the check
  * of its response: completes the step. */
 extern const scn_field_t card_apdu_fields[];
-void card_apdu_result(scn_run_t *run, sim_time_t now, uint16_t sw,
+void card_apdu_result(card_op_t *op, sim_time_t now, uint16_t sw,
                       const uint8_t *data, size_t len);
 
 /* A COS update step's fields (image choice, expectations, the negative
@@ -84,10 +105,10 @@ extern const char *const card_update_steps[];
       .help = "ask STATUS after BEGIN and continue where the card is" },
 extern const scn_field_t card_update_fields[];
 bool card_update_check(scn_ctx_t *c, const cJSON *step, const char *path);
-/* Reads the image of the step into cd->image; false (step completed as
- * failed) if it cannot. */
-bool card_update_load(scn_run_t *run, const scn_step_t *st, sim_time_t now);
-void card_update_begin(scn_run_t *run, const scn_step_t *st, sim_time_t now,
+/* Reads the image of the operation's step into cd->image; false (the
+ * operation ended as failed) if it cannot. */
+bool card_update_load(card_op_t *op, sim_time_t now);
+void card_update_begin(card_op_t *op, sim_time_t now,
                        cos_update_transmit_fn transmit, void *chan);
 
 #endif /* MODELS_CARD_INT_H */

@@ -5,6 +5,7 @@
  * models/terminals/cos_update.c, and the check of its outcome). */
 #include "models/card_int.h"
 
+#include <stdarg.h>
 #include <strings.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -52,6 +53,58 @@ uint8_t *card_read_all(const char *path, size_t *len)
     return b;
 }
 
+/* ---- operations ----------------------------------------------------- */
+
+void card_op_start(card_op_t *op, scn_run_t *run, const scn_step_t *st)
+{
+    op->run = run;
+    op->json = st->json;
+    op->detached = scn_get_bool(st->json, "detach", false);
+    op->running = true;
+    op->ok = false;
+    op->join_waiting = false;
+    op->msg[0] = '\0';
+}
+
+scn_status_t card_op_started(const card_op_t *op)
+{
+    return op->detached ? SCN_STEP_DONE : SCN_STEP_PENDING;
+}
+
+void card_op_end(card_op_t *op, sim_time_t now, bool ok, const char *fmt,
+                 ...)
+{
+    op->running = false;
+    op->ok = ok;
+    op->msg[0] = '\0';
+    if (fmt) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(op->msg, sizeof op->msg, fmt, ap);
+        va_end(ap);
+    }
+    if (!op->detached || op->join_waiting) {
+        op->join_waiting = false;
+        scn_step_complete(op->run, now, ok, op->msg[0] ? "%s" : NULL,
+                          op->msg);
+    }
+}
+
+scn_status_t card_op_join(card_op_t *op, sim_time_t now)
+{
+    if (!op->run || !op->detached) {
+        return SCN_STEP_DONE;
+    }
+    if (op->running) {
+        op->join_waiting = true;
+        return SCN_STEP_PENDING;
+    }
+    op->detached = false;
+    scn_step_complete(op->run, now, op->ok, op->msg[0] ? "%s" : NULL,
+                      op->msg);
+    return SCN_STEP_PENDING;
+}
+
 /* ---- APDU steps ------------------------------------------------------ */
 
 const scn_field_t card_apdu_fields[] = {
@@ -64,30 +117,29 @@ const scn_field_t card_apdu_fields[] = {
     { 0 },
 };
 
-void card_apdu_result(scn_run_t *run, sim_time_t now, uint16_t sw,
+void card_apdu_result(card_op_t *op, sim_time_t now, uint16_t sw,
                       const uint8_t *data, size_t dlen)
 {
-    const scn_step_t *st = scn_run_current(run);
     uint8_t want[256];
     char got[600], w[600];
-    size_t n = scn_get_hex(st->json, "expect_sw", want, sizeof want);
+    size_t n = scn_get_hex(op->json, "expect_sw", want, sizeof want);
     if (n == 2 && sw != (uint16_t)(want[0] << 8 | want[1])) {
-        scn_step_complete(run, now, false, "SW %04X, expected %02X%02X", sw,
+        card_op_end(op, now, false, "SW %04X, expected %02X%02X", sw,
                           want[0], want[1]);
         return;
     }
-    if (cJSON_GetObjectItemCaseSensitive(st->json, "expect_data")) {
-        n = scn_get_hex(st->json, "expect_data", want, sizeof want);
+    if (cJSON_GetObjectItemCaseSensitive(op->json, "expect_data")) {
+        n = scn_get_hex(op->json, "expect_data", want, sizeof want);
         if (n != dlen || memcmp(want, data, n) != 0) {
             card_hex(got, sizeof got, data, dlen);
             card_hex(w, sizeof w, want, n);
-            scn_step_complete(run, now, false, "data %s, expected %s",
+            card_op_end(op, now, false, "data %s, expected %s",
                               dlen ? got : "(none)", n ? w : "(none)");
             return;
         }
     }
     card_hex(got, sizeof got, data, dlen);
-    scn_step_complete(run, now, true, "SW %04X%s%s", sw,
+    card_op_end(op, now, true, "SW %04X%s%s", sw,
                       dlen ? " data " : "", got);
 }
 
@@ -120,62 +172,61 @@ bool card_update_check(scn_ctx_t *c, const cJSON *step, const char *path)
 static void update_done(void *ctx, sim_time_t now,
                         const cos_update_result_t *r)
 {
-    scn_run_t *run = ctx;
-    card_t *cd = run->model;
-    const scn_step_t *st = scn_run_current(run);
+    card_op_t *op = ctx;
+    card_t *cd = op->run->model;
     free(cd->image);
     cd->image = NULL;
     uint8_t want[2] = { 0x90, 0x00 };
-    scn_get_hex(st->json, "expect_sw", want, sizeof want);
+    scn_get_hex(op->json, "expect_sw", want, sizeof want);
     uint16_t sw = (uint16_t)(want[0] << 8 | want[1]);
-    const char *step = scn_get_string(st->json, "expect_step", NULL);
+    const char *step = scn_get_string(op->json, "expect_step", NULL);
     bool ok = r->sw == sw &&
               (!step || strcasecmp(step, cos_update_step_name(r->step)) == 0);
     if (sw == 0x9000 && r->status != COS_UPDATE_OK)
         ok = false;
     if (!ok) {
-        scn_step_complete(run, now, false,
+        card_op_end(op, now, false,
                           "update ended at %s with SW %04X (%s), expected "
                           "%s%sSW %04X", cos_update_step_name(r->step), r->sw,
                           r->error && r->error[0] ? r->error : "no error",
                           step ? step : "", step ? " with " : "", sw);
         return;
     }
-    scn_step_complete(run, now, true,
+    card_op_end(op, now, true,
                       "%s at %s with SW %04X: %u blocks, %zu code bytes, %zu "
                       "APDU bytes", sw == 0x9000 ? "updated" : "refused",
                       cos_update_step_name(r->step), r->sw, r->blocks,
                       r->code_bytes, r->bytes_sent);
 }
 
-bool card_update_load(scn_run_t *run, const scn_step_t *st, sim_time_t now)
+bool card_update_load(card_op_t *op, sim_time_t now)
 {
-    card_t *cd = run->model;
+    card_t *cd = op->run->model;
     char path[4200];
-    if (cJSON_GetObjectItemCaseSensitive(st->json, "cos"))
-        card_cos_image_path((int)scn_get_int(st->json, "cos", 1), path,
+    if (cJSON_GetObjectItemCaseSensitive(op->json, "cos"))
+        card_cos_image_path((int)scn_get_int(op->json, "cos", 1), path,
                             sizeof path);
-    else if (cJSON_GetObjectItemCaseSensitive(st->json, "built_image"))
+    else if (cJSON_GetObjectItemCaseSensitive(op->json, "built_image"))
         snprintf(path, sizeof path, "%s/firmware/images/%s.img",
                  CARDSIM_BUILD_ROOT,
-                 scn_get_string(st->json, "built_image", ""));
+                 scn_get_string(op->json, "built_image", ""));
     else
-        card_resolve(cd, scn_get_string(st->json, "image", ""), path,
+        card_resolve(cd, scn_get_string(op->json, "image", ""), path,
                      sizeof path);
     free(cd->image);
     cd->image = card_read_all(path, &cd->image_len);
     if (!cd->image) {
-        scn_step_complete(run, now, false, "%s: cannot read the image",
+        card_op_end(op, now, false, "%s: cannot read the image",
                           path);
         return false;
     }
     return true;
 }
 
-void card_update_begin(scn_run_t *run, const scn_step_t *st, sim_time_t now,
+void card_update_begin(card_op_t *op, sim_time_t now,
                        cos_update_transmit_fn transmit, void *chan)
 {
-    card_t *cd = run->model;
+    card_t *cd = op->run->model;
     cos_update_cfg_t uc;
     cos_update_cfg_default(&uc);
     uc.name = "update";
@@ -185,16 +236,16 @@ void card_update_begin(scn_run_t *run, const scn_step_t *st, sim_time_t now,
     uc.transmit = transmit;
     uc.chan = chan;
     uc.done = update_done;
-    uc.ctx = run;
-    uc.resume = scn_get_bool(st->json, "resume", false);
-    uc.skip_block = (long)scn_get_int(st->json, "skip_block", COS_UPDATE_NONE);
-    uc.repeat_block = (long)scn_get_int(st->json, "repeat_block",
+    uc.ctx = op;
+    uc.resume = scn_get_bool(op->json, "resume", false);
+    uc.skip_block = (long)scn_get_int(op->json, "skip_block", COS_UPDATE_NONE);
+    uc.repeat_block = (long)scn_get_int(op->json, "repeat_block",
                                         COS_UPDATE_NONE);
-    uc.stop_after = (long)scn_get_int(st->json, "stop_after", COS_UPDATE_NONE);
-    uc.commit_after_stop = scn_get_bool(st->json, "commit_after_stop", false);
-    uc.wrong_len_block = (long)scn_get_int(st->json, "wrong_length_block",
+    uc.stop_after = (long)scn_get_int(op->json, "stop_after", COS_UPDATE_NONE);
+    uc.commit_after_stop = scn_get_bool(op->json, "commit_after_stop", false);
+    uc.wrong_len_block = (long)scn_get_int(op->json, "wrong_length_block",
                                            COS_UPDATE_NONE);
     cos_update_init(&cd->update, &uc);
     if (!cos_update_start(&cd->update, now))
-        scn_step_complete(run, now, false, "the channel is busy");
+        card_op_end(op, now, false, "the channel is busy");
 }

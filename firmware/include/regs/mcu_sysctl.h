@@ -17,8 +17,9 @@
                                          * (TRACE_MODE "mode ...") */
 #define MCU_SYSCTL_ROUTE        0x18u   /* WO: a routing decision, traced
                                          * (TRACE_MODE "route ...") */
-#define MCU_SYSCTL_SE_STATE     0x1Cu   /* WO: (se << 8) | state, traced as
-                                         * the MCU's view of an SE */
+#define MCU_SYSCTL_SE_STATE     0x1Cu   /* WO: (version << 16) | (se << 8) |
+                                         * state, traced as the MCU's view
+                                         * of an SE */
 
 #define MCU_CHIPID_MAGIC        0x4D430000u
 #define MCU_CHIPID_NSE_MASK     0x0000000Fu

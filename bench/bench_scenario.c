@@ -80,3 +80,14 @@ int bench_contact_update(bench_result_t *out, size_t max, char *err,
     }
     return 1;
 }
+
+int bench_nfc_update(bench_result_t *out, size_t max, char *err,
+                     size_t errlen)
+{
+    if (max < 1)
+        return 0;
+    if (run_scenario(&out[0], "nfc-update", "bench/nfc_update.json", err,
+                     errlen) != 0)
+        return -1;
+    return 1;
+}

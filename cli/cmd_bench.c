@@ -16,6 +16,8 @@ static const bench_def_t benches[] = {
       bench_cpu },
     { "contact-update", "real-time factor of the claim-4 COS update over "
       "contact", bench_contact_update },
+    { "nfc-update", "real-time factor of the claim-1 COS update over NFC "
+      "(MCU and three SEs)", bench_nfc_update },
 };
 
 #define N_BENCHES (sizeof benches / sizeof benches[0])

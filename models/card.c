@@ -20,6 +20,7 @@
  * run the reader at exact times; their completions end the steps. */
 #include "models/card.h"
 #include "models/card_int.h"
+#include "models/card_mcu.h"
 
 #include <libgen.h>
 #include <stdio.h>
@@ -71,6 +72,12 @@ static const scn_field_t card_fields[] = {
       .help = "the SE the contact pads reach at start (default 0)" },
     { .key = "reader", .type = SCN_T_OBJECT, .fields = reader_fields,
       .help = "the contact reader" },
+    { .key = "mcu", .type = SCN_T_OBJECT, .fields = card_mcu_fields,
+      .help = "the BLE master MCU and its firmware" },
+    { .key = "nfc", .type = SCN_T_OBJECT, .fields = card_nfc_fields,
+      .help = "the NFC front end (ISO 14443-A card emulation)" },
+    { .key = "phone", .type = SCN_T_OBJECT, .fields = card_phone_fields,
+      .help = "the phone's NFC reader" },
     { .key = "comment", .type = SCN_T_STRING },
     { 0 },
 };
@@ -149,6 +156,8 @@ static int build(scn_run_t *run, trace_bus_t *bus, char *err, size_t errlen)
                       .route = (unsigned)scn_get_int(sec, "contact_route",
                                                      0) };
     pads_init(&cd->pads, run->sim, &pc);
+    if (card_mcu_build(cd, sec, err, errlen) != 0)
+        return -1;
 
     for (size_t i = 0; i < cd->n_se; i++) {
         const cJSON *sj = cJSON_GetArrayItem(ses, (int)i);
@@ -176,6 +185,10 @@ static int build(scn_run_t *run, trace_bus_t *bus, char *err, size_t errlen)
                      sub);
             return -1;
         }
+        cd->flash0[i] = malloc(cd->se[i].flash.geom.size);
+        if (!cd->flash0[i])
+            sim_fatal_plain("out of memory");
+        memcpy(cd->flash0[i], cd->se[i].flash.mem, cd->se[i].flash.geom.size);
         char name[32];
         snprintf(name, sizeof name, "contact-se%zu", i);
         pads_connect(&cd->pads, (unsigned)i, &cd->lines[i], run->sim, name,
@@ -183,6 +196,7 @@ static int build(scn_run_t *run, trace_bus_t *bus, char *err, size_t errlen)
         se_attach_line(&cd->se[i], ISO7816_SRC_PADS, &cd->lines[i]);
     }
     reader_attach_pads(&cd->reader, &cd->pads);
+    card_mcu_wire(cd);
     return 0;
 }
 
@@ -194,6 +208,9 @@ static void destroy(void *model)
     for (size_t i = 0; i < cd->n_se; i++)
         if (cd->se[i].rom)
             se_cleanup(&cd->se[i]);
+    card_mcu_destroy(cd);
+    for (size_t i = 0; i < CARD_MAX_SE; i++)
+        free(cd->flash0[i]);
     reader_cleanup(&cd->reader);
     pads_cleanup(&cd->pads);
     free(cd->image);
@@ -226,6 +243,8 @@ static void stats(const void *model, cJSON *out)
     cJSON_AddNumberToObject(o, "apdus", (double)cd->reader.apdus);
     cJSON_AddNumberToObject(o, "atrs", (double)cd->reader.atrs);
     cJSON_AddItemToArray(out, o);
+    if (cd->mp)
+        card_mcu_stats(cd, out);
 }
 
 /* The SEs' flash at the end of the run: out/<scenario>/se<N>.flash, for
@@ -251,7 +270,7 @@ static int save(const void *model, const char *dir, const char **names,
 
 const model_section_t card_section = {
     .def = &card_section_def,
-    .pcaps = MODEL_PCAP_APDU,
+    .pcaps = MODEL_PCAP_APDU | MODEL_PCAP_NFC,
     .build = build,
     .destroy = destroy,
     .stats = stats,

@@ -257,6 +257,49 @@ static scn_status_t route_start(scn_run_t *run, scn_step_t *st,
     return SCN_STEP_DONE;
 }
 
+/* card.expect_flash: an SE's flash compared with what it was built with,
+ * read at the step's time (the SE idle). */
+static const scn_field_t flash_fields[] = {
+    { .key = "se", .type = SCN_T_INT, .required = true, .min = 0,
+      .max = CARD_MAX_SE - 1, .help = "the SE" },
+    { .key = "unchanged", .type = SCN_T_BOOL, .required = true,
+      .help = "true: byte for byte as built; false: changed" },
+    { 0 },
+};
+
+static scn_status_t flash_start(scn_run_t *run, scn_step_t *st,
+                                sim_time_t now)
+{
+    card_t *cd = run->model;
+    unsigned se = (unsigned)scn_get_int(st->json, "se", 0);
+    if (se >= cd->n_se) {
+        scn_step_complete(run, now, false, "the card has no SE%u", se);
+        return SCN_STEP_PENDING;
+    }
+    const flash_t *f = &cd->se[se].flash;
+    size_t diff = f->geom.size, ndiff = 0;
+    for (size_t i = 0; i < f->geom.size; i++) {
+        if (f->mem[i] != cd->flash0[se][i]) {
+            if (!ndiff)
+                diff = i;
+            ndiff++;
+        }
+    }
+    bool want = scn_get_bool(st->json, "unchanged", true);
+    if (want && ndiff) {
+        scn_step_complete(run, now, false, "SE%u flash: %zu bytes changed, "
+                          "the first at offset 0x%zX", se, ndiff, diff);
+        return SCN_STEP_PENDING;
+    }
+    if (!want && !ndiff) {
+        scn_step_complete(run, now, false, "SE%u flash unchanged", se);
+        return SCN_STEP_PENDING;
+    }
+    scn_step_complete(run, now, true, "SE%u flash: %zu bytes changed", se,
+                      ndiff);
+    return SCN_STEP_PENDING;
+}
+
 static const scn_action_def_t power_on_action = {
     .name = "contact.power_on",
     .help = "the contact reader activates the card and reads its ATR "
@@ -297,8 +340,14 @@ static const scn_action_def_t route_action = {
     .fields = route_fields, .start = route_start,
 };
 
+static const scn_action_def_t flash_action = {
+    .name = "card.expect_flash",
+    .help = "compare an SE's flash with the one it was built with",
+    .fields = flash_fields, .start = flash_start,
+};
+
 const scn_action_def_t *const card_contact_actions[] = {
     &power_on_action, &power_off_action, &reset_action, &apdu_action,
-    &update_action, &invalidate_action, &route_action, NULL,
+    &update_action, &invalidate_action, &route_action, &flash_action, NULL,
 };
 

@@ -3,6 +3,7 @@
 #include "models/registry.h"
 
 #include "models/card.h"
+#include "models/card_mcu.h"
 #include "models/testbench/testbench.h"
 
 /* One entry per kind of system. */
@@ -24,6 +25,7 @@ static const scn_action_def_t *const *const action_tables[] = {
     scn_core_actions,
     testbench_actions,
     card_contact_actions,
+    card_mcu_actions,
     NULL,
 };
 

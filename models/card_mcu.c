@@ -1,0 +1,700 @@
+/* SPDX-License-Identifier: MIT */
+/* models/card_mcu.c - the card's contactless side and its actions:
+ *
+ *   "card": {
+ *     "ses": [ ... ],
+ *     "mcu": { "firmware": "my_mcu.elf" },
+ *     "nfc": { "uid": "04A1B2C3D4E5F6", "fwi": 7, "fsci": 8, "wtxm": 1 },
+ *     "phone": { "fsdi": 8, "cid": 0, "retries": 2 }
+ *   }
+ *
+ * Composition: the MCU (node "mcu", its real firmware, default
+ * build/firmware/mcu.elf) with the NFC front end on its SPI bus in the same
+ * node; one ISO 7816 line from each MCU master port to its SE, watched by a
+ * protocol analyser (models/t1_tap.h) that gives apdu.pcap its "MCU>SEn"
+ * hop; the phone (PCD) in the world node with the air links both ways;
+ * the sense link (world -> MCU: contact VCC and the switch pins, from the
+ * pads; the BLE link input); the report link (MCU -> world: every write of
+ * SYSCTL MODE / ROUTE / SE_STATE), through which the scenario sees what
+ * the firmware decided, 100 ns later, without reading another node's
+ * state.
+ *
+ * Actions: nfc.field, nfc.activate, nfc.apdu, nfc.deselect,
+ * nfc.update_cos (SELECT the card manager, OPEN the SE, then the update
+ * client of cos_update.c through the phone), nfc.join (the outcome of a
+ * detached NFC operation), mcu.expect (waits until the MCU has reported
+ * the mode / route / SE state given), ble.link (the BLE link input, a
+ * stand-in until the radio exists). */
+#include "models/card_mcu.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cardsim_config.h"
+#include "firmware/include/card_manager.h"
+#include "firmware/include/regs/mcu_sysctl.h"
+#include "models/iso14443.h"
+#include "models/mcu.h"
+#include "models/nfc.h"
+#include "models/t1_tap.h"
+#include "models/terminals/phone.h"
+#include "sim/fatal.h"
+
+#define MCU_ELF CARDSIM_BUILD_ROOT "/firmware/mcu.elf"
+#define REPORT_LATENCY SIM_NS(100)
+#define SENSE_LATENCY SIM_NS(100)
+
+struct mcu_part {
+    card_t *cd;
+    mcu_t mcu;
+    nfc_t nfc;
+    phone_t *phone;
+    mcu_spi_slave_t spi;
+    sim_link_t air_down, air_up, sense, report;
+    iso7816_line_t lines[CARD_MAX_SE];
+    t1_tap_t tap[CARD_MAX_SE];
+    char line_name[CARD_MAX_SE][24], tap_src[CARD_MAX_SE][24],
+        tap_bus[CARD_MAX_SE][24], tap_path[CARD_MAX_SE][24];
+    bool ble_link;
+    /* the MCU's reports as they reached the world */
+    unsigned mode;
+    uint32_t route;
+    uint32_t se_state[CARD_MAX_SE];
+    uint64_t reports;
+    bool expect_waiting;
+    /* the phone's operation */
+    card_op_t op;
+    int nu_phase;          /* nfc.update_cos: 0 SELECT, 1 OPEN, 2 update */
+    unsigned nu_se;
+};
+
+/* ---- configuration --------------------------------------------------- */
+
+const scn_field_t card_mcu_fields[] = {
+    { .key = "firmware", .type = SCN_T_STRING,
+      .help = "the MCU's firmware ELF (default: the built "
+              "firmware/mcu.elf)" },
+    { .key = "comment", .type = SCN_T_STRING },
+    { 0 },
+};
+
+const scn_field_t card_nfc_fields[] = {
+    { .key = "uid", .type = SCN_T_HEX, .min = 4, .max = 10,
+      .help = "the UID: 4, 7 or 10 bytes (default 08A1B2C3, a random-ID "
+              "style single UID)" },
+    { .key = "fsci", .type = SCN_T_INT, .min = 0, .max = 8,
+      .help = "FSCI of the ATS (default 8: 256 bytes)" },
+    { .key = "fwi", .type = SCN_T_INT, .min = 0, .max = 14,
+      .help = "FWI of the ATS (default: docs/nfc.md)" },
+    { .key = "sfgi", .type = SCN_T_INT, .min = 0, .max = 14,
+      .help = "SFGI of the ATS (default 0)" },
+    { .key = "historical", .type = SCN_T_HEX, .max = 15,
+      .help = "historical bytes of the ATS (default none)" },
+    { .key = "wtxm", .type = SCN_T_INT, .min = 1, .max = 59,
+      .help = "WTXM of the front end's automatic S(WTX) (default 1)" },
+    { .key = "comment", .type = SCN_T_STRING },
+    { 0 },
+};
+
+const scn_field_t card_phone_fields[] = {
+    { .key = "fsdi", .type = SCN_T_INT, .min = 0, .max = 8,
+      .help = "FSDI sent in RATS (default 8: 256 bytes)" },
+    { .key = "cid", .type = SCN_T_INT, .min = -1, .max = 14,
+      .help = "CID sent in RATS and used if the card supports it (-1: "
+              "none; default 0)" },
+    { .key = "retries", .type = SCN_T_INT, .min = -1, .max = 10,
+      .help = "recovery attempts per block (default 2, -1 none)" },
+    { .key = "turnaround_fc", .type = SCN_T_INT, .min = 1172,
+      .max = 13560000, .help = "carrier cycles from the card's frame to "
+                               "the phone's next one (default 1172)" },
+    { .key = "comment", .type = SCN_T_STRING },
+    { 0 },
+};
+
+/* ---- wiring ---------------------------------------------------------- */
+
+static void nfc_irq(void *ctx, sim_time_t now, bool level)
+{
+    mcu_part_t *mp = ctx;
+    mcu_set_nfc_irq(&mp->mcu, now, level);
+}
+
+static void tap_event(void *ctx, iso7816_tap_event_t ev, bool from_card,
+                      uint8_t byte, sim_time_t start, sim_time_t end,
+                      unsigned flags)
+{
+    t1_tap_t *t = ctx;
+    if (ev == ISO7816_TAP_CHAR)
+        t1_tap_char(t, from_card, byte, start, end,
+                    (flags & (ISO7816_RX_PARITY | ISO7816_RX_FRAMING)) != 0);
+    else if (!byte) /* RST low or VCC off */
+        t1_tap_reset(t);
+}
+
+/* The pads' VCC and switch pins -> the MCU's sense inputs. */
+static void pads_changed(void *ctx, sim_time_t now, bool vcc, uint32_t st)
+{
+    mcu_part_t *mp = ctx;
+    uint32_t mask = MCU_SENSE_CONTACT_VCC | MCU_SENSE_PADS_MASK;
+    uint32_t lv = (vcc ? MCU_SENSE_CONTACT_VCC : 0) | (st & 0xFFu) << 8;
+    sim_link_send(&mp->sense, now, MCU_MSG_SENSE,
+                  (uint64_t)mask << 32 | lv, NULL, 0);
+}
+
+static void check_expect(mcu_part_t *mp, sim_time_t now);
+
+/* In the MCU node: a SYSCTL report register was written. */
+static void mcu_reported(void *ctx, sim_time_t now, unsigned reg,
+                         uint32_t value)
+{
+    mcu_part_t *mp = ctx;
+    sim_link_send(&mp->report, now, reg, value, NULL, 0);
+}
+
+/* In the world node, 100 ns later. */
+static void report_rx(void *ctx, const sim_msg_t *m, sim_time_t now)
+{
+    mcu_part_t *mp = ctx;
+    mp->reports++;
+    switch (m->kind) {
+    case MCU_SYSCTL_MODE:
+        mp->mode = (unsigned)m->value;
+        break;
+    case MCU_SYSCTL_ROUTE:
+        mp->route = (uint32_t)m->value;
+        break;
+    case MCU_SYSCTL_SE_STATE: {
+        unsigned se = (unsigned)(m->value >> 8) & 0xFFu;
+        if (se < CARD_MAX_SE)
+            mp->se_state[se] = (uint32_t)m->value;
+        break;
+    }
+    default:
+        break;
+    }
+    if (mp->expect_waiting)
+        check_expect(mp, now);
+}
+
+int card_mcu_build(card_t *cd, const cJSON *sec, char *err, size_t errlen)
+{
+    scn_run_t *run = cd->run;
+    mcu_part_t *mp = calloc(1, sizeof *mp);
+    if (!mp)
+        sim_fatal_plain("out of memory");
+    cd->mp = mp;
+    mp->cd = cd;
+    for (size_t i = 0; i < CARD_MAX_SE; i++)
+        mp->se_state[i] = MCU_SE_STATE_NONE;
+
+    /* the phone, in the world node */
+    const cJSON *pj = cJSON_GetObjectItemCaseSensitive(sec, "phone");
+    mp->phone = calloc(1, sizeof *mp->phone);
+    if (!mp->phone)
+        sim_fatal_plain("out of memory");
+    phone_cfg_t pc = {
+        .name = "phone", .path = "nfc", .apdu_path = "NFC>MCU",
+        .node = &run->world, .bus = cd->bus,
+        .fsdi = pj ? (unsigned)scn_get_int(pj, "fsdi", 0) : 0,
+        .cid = pj ? (int)scn_get_int(pj, "cid", 0) : 0,
+        .retries = pj ? (int)scn_get_int(pj, "retries", 0) : 0,
+        .turnaround_fc = pj ? (unsigned)scn_get_int(pj, "turnaround_fc", 0)
+                            : 0,
+    };
+    phone_init(mp->phone, run->sim, &pc);
+
+    /* the MCU */
+    const cJSON *mj = cJSON_GetObjectItemCaseSensitive(sec, "mcu");
+    char elf[4200];
+    const char *fw = mj ? scn_get_string(mj, "firmware", NULL) : NULL;
+    if (fw)
+        card_resolve(cd, fw, elf, sizeof elf);
+    else
+        snprintf(elf, sizeof elf, "%s", MCU_ELF);
+    mp->spi = (mcu_spi_slave_t){ .cs = nfc_spi_cs, .xfer = nfc_spi_xfer,
+                                 .ctx = &mp->nfc };
+    mcu_cfg_t mc = {
+        .firmware_elf = elf, .n_se = (unsigned)cd->n_se, .bus = cd->bus,
+        .spi = &mp->spi, .report = mcu_reported, .report_ctx = mp,
+    };
+    char sub[512];
+    if (mcu_init(&mp->mcu, run->sim, &mc, sub, sizeof sub) != 0) {
+        snprintf(err, errlen, "%s: $.card.mcu: %s", run->scn->file, sub);
+        return -1;
+    }
+
+    /* the NFC front end, in the MCU's node */
+    const cJSON *nj = cJSON_GetObjectItemCaseSensitive(sec, "nfc");
+    nfc_cfg_t nc;
+    nfc_cfg_default(&nc);
+    nc.name = "nfc";
+    nc.node = mcu_node(&mp->mcu);
+    nc.bus = cd->bus;
+    nc.irq = nfc_irq;
+    nc.irq_ctx = mp;
+    if (nj) {
+        uint8_t uid[10];
+        size_t n = scn_get_hex(nj, "uid", uid, sizeof uid);
+        if (n) {
+            if (n != 4 && n != 7 && n != 10) {
+                snprintf(err, errlen, "%s: $.card.nfc.uid: expected 4, 7 or "
+                         "10 bytes, got %zu", run->scn->file, n);
+                return -1;
+            }
+            memcpy(nc.uid, uid, n);
+            nc.uid_len = (unsigned)n;
+        }
+        nc.fsci = (unsigned)scn_get_int(nj, "fsci", nc.fsci);
+        nc.fwi = (unsigned)scn_get_int(nj, "fwi", nc.fwi);
+        nc.sfgi = (unsigned)scn_get_int(nj, "sfgi", nc.sfgi);
+        nc.wtxm = (unsigned)scn_get_int(nj, "wtxm", nc.wtxm);
+        nc.hist_len = (unsigned)scn_get_hex(nj, "historical", nc.hist,
+                                            sizeof nc.hist);
+    }
+    if (nfc_cfg_check(&nc, sub, sizeof sub) != 0) {
+        snprintf(err, errlen, "%s: $.card.nfc: %s", run->scn->file, sub);
+        return -1;
+    }
+    nfc_init(&mp->nfc, run->sim, &nc);
+
+    /* links between the world and the MCU's node */
+    sim_node_t *mn = mcu_node(&mp->mcu);
+    sim_link_init(&mp->air_down, run->sim, "nfc-air.down", &run->world, mn,
+                  ISO14443_AIR_LATENCY, ISO14443_FRAME_MAX, nfc_air_rx,
+                  &mp->nfc);
+    sim_link_init(&mp->air_up, run->sim, "nfc-air.up", mn, &run->world,
+                  ISO14443_AIR_LATENCY, ISO14443_FRAME_MAX, phone_air_rx,
+                  mp->phone);
+    phone_attach_air(mp->phone, &mp->air_down);
+    nfc_attach_air(&mp->nfc, &mp->air_up);
+    sim_link_init(&mp->sense, run->sim, "mcu-sense", &run->world, mn,
+                  SENSE_LATENCY, 0, mcu_sense_rx, &mp->mcu);
+    sim_link_init(&mp->report, run->sim, "mcu-report", mn, &run->world,
+                  REPORT_LATENCY, 0, report_rx, mp);
+    pads_set_observer(&cd->pads, pads_changed, mp);
+    return 0;
+}
+
+void card_mcu_wire(card_t *cd)
+{
+    mcu_part_t *mp = cd->mp;
+    for (size_t i = 0; i < cd->n_se; i++) {
+        snprintf(mp->line_name[i], sizeof mp->line_name[i], "mcu-se%zu", i);
+        snprintf(mp->tap_src[i], sizeof mp->tap_src[i], "mcu.iso%zu", i);
+        snprintf(mp->tap_bus[i], sizeof mp->tap_bus[i], "mcu-se%zu", i);
+        snprintf(mp->tap_path[i], sizeof mp->tap_path[i], "MCU>SE%zu", i);
+        mcu_connect_se(&mp->mcu, (unsigned)i, &mp->lines[i], cd->run->sim,
+                       mp->line_name[i],
+                       se_port_end(&cd->se[i], ISO7816_SRC_MCU));
+        se_attach_line(&cd->se[i], ISO7816_SRC_MCU, &mp->lines[i]);
+        t1_tap_init(&mp->tap[i], mp->tap_src[i], mp->tap_bus[i],
+                    mp->tap_path[i], cd->bus);
+        iso7816_port_set_tap(mcu_port(&mp->mcu, (unsigned)i), tap_event,
+                             &mp->tap[i]);
+    }
+}
+
+void card_mcu_destroy(card_t *cd)
+{
+    mcu_part_t *mp = cd->mp;
+    if (!mp)
+        return;
+    if (mp->phone) {
+        phone_cleanup(mp->phone);
+        free(mp->phone);
+    }
+    nfc_cleanup(&mp->nfc);
+    mcu_cleanup(&mp->mcu);
+    free(mp);
+    cd->mp = NULL;
+}
+
+void card_mcu_stats(const card_t *cd, cJSON *out)
+{
+    const mcu_part_t *mp = cd->mp;
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "name", "mcu");
+    cJSON_AddNumberToObject(o, "events",
+                            (double)mp->mcu.node.events_fired);
+    cJSON_AddNumberToObject(o, "cpu_slices", (double)mp->mcu.node.cpu_slices);
+    cJSON_AddNumberToObject(o, "cycles", (double)mcu_cycles(&mp->mcu));
+    cJSON_AddNumberToObject(o, "instructions",
+                            (double)mcu_instructions(&mp->mcu));
+    cJSON_AddStringToObject(o, "mode", mcu_mode_name(mp->mode));
+    cJSON_AddItemToArray(out, o);
+    const phone_stats_t *ps = phone_stats(mp->phone);
+    o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "name", "phone");
+    cJSON_AddNumberToObject(o, "apdus", (double)ps->apdus);
+    cJSON_AddNumberToObject(o, "frames_sent", (double)ps->frames_sent);
+    cJSON_AddNumberToObject(o, "frames_received",
+                            (double)ps->frames_received);
+    cJSON_AddNumberToObject(o, "wtx", (double)ps->wtx);
+    cJSON_AddNumberToObject(o, "retries", (double)ps->retries);
+    cJSON_AddItemToArray(out, o);
+}
+
+/* ---- phone actions --------------------------------------------------- */
+
+static mcu_part_t *part(scn_run_t *run)
+{
+    return ((card_t *)run->model)->mp;
+}
+
+static scn_status_t phone_started(mcu_part_t *mp, sim_time_t now,
+                                  phone_status_t s)
+{
+    if (s != PHONE_OK)
+        card_op_end(&mp->op, now, false, "phone: %s", phone_status_name(s));
+    return card_op_started(&mp->op);
+}
+
+static bool phone_ok(mcu_part_t *mp, sim_time_t now, const phone_result_t *r)
+{
+    if (r->status == PHONE_OK)
+        return true;
+    card_op_end(&mp->op, now, false, "phone: %s%s%s",
+                phone_status_name(r->status),
+                r->error && r->error[0] ? ": " : "", r->error ? r->error : "");
+    return false;
+}
+
+static const scn_field_t field_fields[] = {
+    { .key = "on", .type = SCN_T_BOOL, .required = true,
+      .help = "true: the phone's field on; false: off" },
+    { 0 },
+};
+
+static void simple_done(void *ctx, sim_time_t now, const phone_result_t *r)
+{
+    mcu_part_t *mp = ctx;
+    if (phone_ok(mp, now, r))
+        card_op_end(&mp->op, now, true, NULL);
+}
+
+static scn_status_t field_start(scn_run_t *run, scn_step_t *st,
+                                sim_time_t now)
+{
+    mcu_part_t *mp = part(run);
+    card_op_start(&mp->op, run, st);
+    mp->op.detached = false;
+    return phone_started(mp, now,
+                         phone_field(mp->phone, now,
+                                     scn_get_bool(st->json, "on", true),
+                                     simple_done, mp));
+}
+
+static const scn_field_t activate_fields[] = {
+    { .key = "expect_uid", .type = SCN_T_HEX, .min = 4, .max = 10,
+      .help = "the UID expected" },
+    { .key = "expect_ats", .type = SCN_T_HEX, .max = 32,
+      .help = "the ATS expected (without CRC_A)" },
+    { 0 },
+};
+
+static void activate_done(void *ctx, sim_time_t now, const phone_result_t *r)
+{
+    mcu_part_t *mp = ctx;
+    if (!phone_ok(mp, now, r))
+        return;
+    uint8_t want[32];
+    char got[80], w[80];
+    size_t n = scn_get_hex(mp->op.json, "expect_uid", want, sizeof want);
+    if (n && (n != r->uid_len || memcmp(want, r->uid, n) != 0)) {
+        card_hex(got, sizeof got, r->uid, r->uid_len);
+        card_hex(w, sizeof w, want, n);
+        card_op_end(&mp->op, now, false, "UID %s, expected %s", got, w);
+        return;
+    }
+    n = scn_get_hex(mp->op.json, "expect_ats", want, sizeof want);
+    if (n && (n != r->ats_len || memcmp(want, r->ats, n) != 0)) {
+        card_hex(got, sizeof got, r->ats, r->ats_len);
+        card_hex(w, sizeof w, want, n);
+        card_op_end(&mp->op, now, false, "ATS %s, expected %s", got, w);
+        return;
+    }
+    card_hex(got, sizeof got, r->uid, r->uid_len);
+    card_hex(w, sizeof w, r->ats, r->ats_len);
+    card_op_end(&mp->op, now, true, "UID %s SAK %02X ATS %s", got, r->sak, w);
+}
+
+static scn_status_t activate_start(scn_run_t *run, scn_step_t *st,
+                                   sim_time_t now)
+{
+    mcu_part_t *mp = part(run);
+    card_op_start(&mp->op, run, st);
+    return phone_started(mp, now, phone_activate(mp->phone, now,
+                                                 activate_done, mp));
+}
+
+static const scn_field_t nfc_apdu_fields[] = {
+    { .key = "apdu", .type = SCN_T_HEX, .required = true, .max = 261,
+      .help = "the command APDU" },
+    { .key = "expect_sw", .type = SCN_T_HEX, .min = 2, .max = 2,
+      .help = "the status word expected, e.g. \"9000\"" },
+    { .key = "expect_data", .type = SCN_T_HEX, .max = 256,
+      .help = "the response data expected (without the SW)" },
+    { .key = "detach", .type = SCN_T_BOOL,
+      .help = "the step ends at once; nfc.join waits for the outcome" },
+    { 0 },
+};
+
+static void apdu_done(void *ctx, sim_time_t now, const phone_result_t *r)
+{
+    mcu_part_t *mp = ctx;
+    if (phone_ok(mp, now, r))
+        card_apdu_result(&mp->op, now, r->sw, r->data, r->len);
+}
+
+static scn_status_t apdu_start(scn_run_t *run, scn_step_t *st,
+                               sim_time_t now)
+{
+    mcu_part_t *mp = part(run);
+    uint8_t apdu[261];
+    size_t n = scn_get_hex(st->json, "apdu", apdu, sizeof apdu);
+    card_op_start(&mp->op, run, st);
+    return phone_started(mp, now, phone_transmit(mp->phone, now, apdu, n,
+                                                 apdu_done, mp));
+}
+
+static scn_status_t deselect_start(scn_run_t *run, scn_step_t *st,
+                                   sim_time_t now)
+{
+    mcu_part_t *mp = part(run);
+    card_op_start(&mp->op, run, st);
+    return phone_started(mp, now, phone_deselect(mp->phone, now,
+                                                 simple_done, mp));
+}
+
+static scn_status_t join_start(scn_run_t *run, scn_step_t *st,
+                               sim_time_t now)
+{
+    (void)st;
+    return card_op_join(&part(run)->op, now);
+}
+
+/* nfc.update_cos: SELECT the card manager, OPEN the SE, update. */
+static const scn_field_t nfc_update_fields[] = {
+    { .key = "se", .type = SCN_T_INT, .required = true, .min = 0,
+      .max = CARD_MAX_SE - 1, .help = "the SE to update" },
+    CARD_UPDATE_FIELDS
+    { .key = "detach", .type = SCN_T_BOOL,
+      .help = "the step ends at once; nfc.join waits for the outcome" },
+    { 0 },
+};
+
+static void nu_step(void *ctx, sim_time_t now, const phone_result_t *r)
+{
+    mcu_part_t *mp = ctx;
+    if (!phone_ok(mp, now, r))
+        return;
+    static const char *const what[] = { "SELECT card manager", "OPEN" };
+    if (r->sw != CM_SW_OK) {
+        card_op_end(&mp->op, now, false, "%s: SW %04X",
+                    what[mp->nu_phase], r->sw);
+        return;
+    }
+    if (mp->nu_phase == 0) {
+        mp->nu_phase = 1;
+        uint8_t open[4] = { CM_CLA, CM_INS_OPEN, (uint8_t)mp->nu_se, 0 };
+        phone_status_t s = phone_transmit(mp->phone, now, open, sizeof open,
+                                          nu_step, mp);
+        if (s != PHONE_OK)
+            card_op_end(&mp->op, now, false, "phone: %s",
+                        phone_status_name(s));
+        return;
+    }
+    mp->nu_phase = 2;
+    card_update_begin(&mp->op, now, phone_update_transmit, mp->phone);
+}
+
+static scn_status_t nfc_update_start(scn_run_t *run, scn_step_t *st,
+                                     sim_time_t now)
+{
+    mcu_part_t *mp = part(run);
+    card_t *cd = run->model;
+    card_op_start(&mp->op, run, st);
+    mp->nu_se = (unsigned)scn_get_int(st->json, "se", 0);
+    if (mp->nu_se >= cd->n_se) {
+        card_op_end(&mp->op, now, false, "the card has no SE%u", mp->nu_se);
+        return card_op_started(&mp->op);
+    }
+    if (!card_update_load(&mp->op, now))
+        return card_op_started(&mp->op);
+    mp->nu_phase = 0;
+    static const uint8_t select_cm[5 + CM_AID_LEN] = {
+        0x00, 0xA4, 0x04, 0x00, CM_AID_LEN, 0xA0, 0x00, 0x00, 0x09, 0x99,
+        0x43, 0x53, 0x4D, 0x47, 0x52,
+    };
+    return phone_started(mp, now, phone_transmit(mp->phone, now, select_cm,
+                                                 sizeof select_cm, nu_step,
+                                                 mp));
+}
+
+/* ---- MCU expectations ------------------------------------------------ */
+
+static const char *const se_states[] = { "absent", "loader", "cos",
+                                         "contact", "unknown", NULL };
+
+static const scn_field_t expect_fields[] = {
+    { .key = "mode", .type = SCN_T_STRING,
+      .help = "the working mode the MCU reports: \"none\", \"contact\", "
+              "\"nfc\", \"ble\" or a '+' list (\"contact+nfc\")" },
+    { .key = "route", .type = SCN_T_STRING,
+      .help = "the MCU's last routing decision, e.g. \"nfc>se1 session\", "
+              "\"nfc>se0 refused: contact\" (docs/mcu.md)" },
+    { .key = "se", .type = SCN_T_INT, .min = 0, .max = CARD_MAX_SE - 1,
+      .help = "with state/version: the SE whose state is expected" },
+    { .key = "state", .type = SCN_T_ENUM, .choices = se_states,
+      .help = "the state of SE se the MCU reports" },
+    { .key = "version", .type = SCN_T_INT, .min = 0, .max = 255,
+      .help = "the version the MCU reports for SE se" },
+    { 0 },
+};
+
+/* Empty if the MCU's last reports meet the current step; else what
+ * differs. */
+static bool expect_met(mcu_part_t *mp, const cJSON *j, char *why, size_t n)
+{
+    const char *mode = scn_get_string(j, "mode", NULL);
+    if (mode && strcmp(mode, mcu_mode_name(mp->mode)) != 0) {
+        snprintf(why, n, "mode %s, expected %s", mcu_mode_name(mp->mode),
+                 mode);
+        return false;
+    }
+    const char *route = scn_get_string(j, "route", NULL);
+    if (route) {
+        char got[80];
+        mcu_route_text(mp->route, got, sizeof got);
+        if (strcmp(route, got) != 0) {
+            snprintf(why, n, "route \"%s\", expected \"%s\"", got, route);
+            return false;
+        }
+    }
+    if (cJSON_GetObjectItemCaseSensitive(j, "se")) {
+        unsigned se = (unsigned)scn_get_int(j, "se", 0);
+        uint32_t v = mp->se_state[se];
+        const char *state = scn_get_string(j, "state", NULL);
+        unsigned s = v == MCU_SE_STATE_NONE ? 99u : v & 0xFFu;
+        if (state) {
+            const char *got = s < 5 ? se_states[s] : "none";
+            if (strcmp(state, got) != 0) {
+                snprintf(why, n, "SE%u %s, expected %s", se, got, state);
+                return false;
+            }
+        }
+        if (cJSON_GetObjectItemCaseSensitive(j, "version") &&
+            (v == MCU_SE_STATE_NONE ||
+             ((v >> 16) & 0xFFu) != (uint32_t)scn_get_int(j, "version", 0))) {
+            snprintf(why, n, "SE%u version %u, expected %d", se,
+                     (unsigned)(v >> 16) & 0xFFu,
+                     (int)scn_get_int(j, "version", 0));
+            return false;
+        }
+    }
+    return true;
+}
+
+static void check_expect(mcu_part_t *mp, sim_time_t now)
+{
+    scn_run_t *run = mp->cd->run;
+    char why[160];
+    if (!expect_met(mp, scn_run_current(run)->json, why, sizeof why))
+        return;
+    mp->expect_waiting = false;
+    scn_step_complete(run, now, true, "mode %s", mcu_mode_name(mp->mode));
+}
+
+static bool expect_check(scn_ctx_t *c, const cJSON *step, const char *path)
+{
+    bool se = cJSON_GetObjectItemCaseSensitive(step, "se") != NULL;
+    bool sv = cJSON_GetObjectItemCaseSensitive(step, "state") ||
+              cJSON_GetObjectItemCaseSensitive(step, "version");
+    if (se != sv)
+        return scn_error(c, path, "expected \"se\" together with \"state\" "
+                                  "or \"version\"");
+    return true;
+}
+
+static scn_status_t expect_start(scn_run_t *run, scn_step_t *st,
+                                 sim_time_t now)
+{
+    mcu_part_t *mp = part(run);
+    char why[160];
+    if (expect_met(mp, st->json, why, sizeof why))
+        return SCN_STEP_DONE;
+    /* wait for the MCU's next reports; the step's timeout ends the wait */
+    (void)now;
+    mp->expect_waiting = true;
+    return SCN_STEP_PENDING;
+}
+
+static const scn_field_t ble_fields[] = {
+    { .key = "up", .type = SCN_T_BOOL, .required = true,
+      .help = "the BLE link input of the MCU (a stand-in for the radio)" },
+    { 0 },
+};
+
+static scn_status_t ble_start(scn_run_t *run, scn_step_t *st,
+                              sim_time_t now)
+{
+    mcu_part_t *mp = part(run);
+    mp->ble_link = scn_get_bool(st->json, "up", false);
+    sim_link_send(&mp->sense, now, MCU_MSG_SENSE,
+                  (uint64_t)MCU_SENSE_BLE_LINK << 32 |
+                      (mp->ble_link ? MCU_SENSE_BLE_LINK : 0),
+                  NULL, 0);
+    return SCN_STEP_DONE;
+}
+
+static const scn_action_def_t field_action = {
+    .name = "nfc.field", .help = "the phone's field on or off",
+    .fields = field_fields, .start = field_start,
+};
+static const scn_action_def_t activate_action = {
+    .name = "nfc.activate",
+    .help = "the phone activates the card: REQA, anticollision, SELECT, "
+            "RATS/ATS (field on first if off)",
+    .fields = activate_fields, .start = activate_start,
+};
+static const scn_action_def_t nfc_apdu_action = {
+    .name = "nfc.apdu",
+    .help = "one command APDU from the phone over NFC (ISO 14443-4), "
+            "activating first if needed",
+    .fields = nfc_apdu_fields, .start = apdu_start,
+};
+static const scn_action_def_t deselect_action = {
+    .name = "nfc.deselect", .help = "the phone sends S(DESELECT)",
+    .fields = (const scn_field_t[]){ { 0 } }, .start = deselect_start,
+};
+static const scn_action_def_t nfc_update_action = {
+    .name = "nfc.update_cos",
+    .help = "update SE se's COS from the phone over NFC: SELECT the card "
+            "manager, OPEN se, BEGIN, LOAD blocks, COMMIT",
+    .fields = nfc_update_fields, .check = card_update_check,
+    .start = nfc_update_start,
+};
+static const scn_action_def_t join_action = {
+    .name = "nfc.join",
+    .help = "wait for the phone's detached operation and take its outcome",
+    .fields = (const scn_field_t[]){ { 0 } }, .start = join_start,
+};
+static const scn_action_def_t expect_action = {
+    .name = "mcu.expect",
+    .help = "wait until the MCU's firmware has reported the working mode, "
+            "routing decision or SE state given (fails at the step's "
+            "timeout)",
+    .fields = expect_fields, .check = expect_check, .start = expect_start,
+};
+static const scn_action_def_t ble_action = {
+    .name = "ble.link",
+    .help = "set the MCU's BLE link input (a stand-in until the radio "
+            "model exists)",
+    .fields = ble_fields, .start = ble_start,
+};
+
+const scn_action_def_t *const card_mcu_actions[] = {
+    &field_action, &activate_action, &nfc_apdu_action, &deselect_action,
+    &nfc_update_action, &join_action, &expect_action, &ble_action, NULL,
+};

@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: MIT */
+/* models/card_mcu.h - the card's MCU side (card_mcu.c): the MCU with its
+ * firmware, the NFC front end, the MCU -> SE lines, the phone, and their
+ * scenario actions. Used by card.c only. */
+#ifndef MODELS_CARD_MCU_H
+#define MODELS_CARD_MCU_H
+
+#include <cjson/cJSON.h>
+
+#include "models/card_int.h"
+
+typedef struct mcu_part mcu_part_t;
+
+/* The section's "mcu", "nfc" and "phone" objects. */
+extern const scn_field_t card_mcu_fields[];
+extern const scn_field_t card_nfc_fields[];
+extern const scn_field_t card_phone_fields[];
+
+extern const scn_action_def_t *const card_mcu_actions[];
+
+/* Builds the MCU (registering its node), the NFC front end and the phone;
+ * after the pads and the reader, before the SEs. -1 with "FILE: $.path:
+ * ..." in err. */
+int card_mcu_build(card_t *cd, const cJSON *sec, char *err, size_t errlen);
+/* Once the SEs exist: the MCU -> SE lines and their analysers. */
+void card_mcu_wire(card_t *cd);
+void card_mcu_destroy(card_t *cd);
+void card_mcu_stats(const card_t *cd, cJSON *nodes);
+
+#endif /* MODELS_CARD_MCU_H */

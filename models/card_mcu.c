@@ -42,8 +42,13 @@
 #include "sim/fatal.h"
 
 #define MCU_ELF CARDSIM_BUILD_ROOT "/firmware/mcu.elf"
-#define REPORT_LATENCY SIM_NS(100)
-#define SENSE_LATENCY SIM_NS(100)
+/* The report link is a probe for the scenario, not a wire: 10 us late is
+ * invisible at the scale of APDUs. The sense inputs pass a synchronizer
+ * and filter on a real MCU; 5 us is well inside what VCC detection on the
+ * pads and the switch pins need (activation takes milliseconds). Both
+ * bound how far the MCU may run ahead of the world per scheduling round. */
+#define REPORT_LATENCY SIM_US(10)
+#define SENSE_LATENCY SIM_US(5)
 
 struct mcu_part {
     card_t *cd;
@@ -177,6 +182,17 @@ static void report_rx(void *ctx, const sim_msg_t *m, sim_time_t now)
         check_expect(mp, now);
 }
 
+/* The card only ever sends frames to the phone, delivered at their end:
+ * no frame is shorter than one byte. */
+static sim_time_t air_up_lookahead(void *ctx, const sim_link_t *l,
+                                   sim_time_t src_eot)
+{
+    (void)ctx;
+    (void)l;
+    return sim_time_add(src_eot, (sim_time_t)(iso14443_frame_fc(1) *
+                                              SIM_PS_PER_S / ISO14443_FC_HZ));
+}
+
 int card_mcu_build(card_t *cd, const cJSON *sec, char *err, size_t errlen)
 {
     scn_run_t *run = cd->run;
@@ -266,6 +282,7 @@ int card_mcu_build(card_t *cd, const cJSON *sec, char *err, size_t errlen)
     sim_link_init(&mp->air_up, run->sim, "nfc-air.up", mn, &run->world,
                   ISO14443_AIR_LATENCY, ISO14443_FRAME_MAX, phone_air_rx,
                   mp->phone);
+    sim_link_set_lookahead(&mp->air_up, air_up_lookahead, NULL);
     phone_attach_air(mp->phone, &mp->air_down);
     nfc_attach_air(&mp->nfc, &mp->air_up);
     sim_link_init(&mp->sense, run->sim, "mcu-sense", &run->world, mn,

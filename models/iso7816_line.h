@@ -163,6 +163,28 @@ typedef struct iso7816_line {
     char name_ctrl[64], name_down[64], name_up[64];
 } iso7816_line_t;
 
+/* The lookahead of an I/O link (sim_link_lookahead_fn, ctx = the line).
+ * What can still come on it: a character its sender starts, delivered 10
+ * etu later, so no earlier than src_eot + 10 * ISO7816_MIN_ETU; or a T=0
+ * error signal, sent when a character from the other side arrives (one in
+ * flight, or one that side starts later) and landing ISO7816_IO_LATENCY
+ * after. Without it a sleeping SE would hold the MCU to 1.1 us of progress
+ * per scheduling round through the ctrl and I/O latencies. */
+static inline sim_time_t iso7816_line_io_lookahead(void *ctx,
+                                                   const sim_link_t *l,
+                                                   sim_time_t src_eot)
+{
+    const iso7816_line_t *line = (const iso7816_line_t *)ctx;
+    const sim_link_t *other = l == &line->down ? &line->up : &line->down;
+    sim_time_t chr = sim_time_add(src_eot, 10 * ISO7816_MIN_ETU);
+    sim_time_t arrive = sim_time_min(
+        sim_link_inflight(other),
+        sim_time_add(other->src->eot, 10 * ISO7816_MIN_ETU));
+    if (arrive < src_eot)
+        arrive = src_eot;
+    return sim_time_min(chr, sim_time_add(arrive, ISO7816_IO_LATENCY));
+}
+
 /* Creates the links of a line named `name` (links "<name>.ctrl",
  * "<name>.down", "<name>.up"). */
 static inline void iso7816_line_init(iso7816_line_t *line, sim_t *sim,
@@ -178,6 +200,8 @@ static inline void iso7816_line_init(iso7816_line_t *line, sim_t *sim,
                   ISO7816_IO_LATENCY, 0, card.rx, card.ctx);
     sim_link_init(&line->up, sim, line->name_up, card.node, term.node,
                   ISO7816_IO_LATENCY, 0, term.rx, term.ctx);
+    sim_link_set_lookahead(&line->down, iso7816_line_io_lookahead, line);
+    sim_link_set_lookahead(&line->up, iso7816_line_io_lookahead, line);
 }
 
 /* How a terminal's port emits line messages: ctrl kinds (delivered at

@@ -79,6 +79,7 @@ void sim_link_init(sim_link_t *link, sim_t *sim, const char *name,
     link->max_len = max_len;
     link->rx = rx;
     link->rx_ctx = rx_ctx;
+    link->inflight_min = SIM_NEVER;
     if (sim->n_links == sim->cap_links)
         sim->links = grow(sim->links, &sim->cap_links, sizeof *sim->links);
     sim->links[sim->n_links++] = link;
@@ -89,6 +90,8 @@ static void msg_deliver(sim_event_t *ev, sim_time_t now)
     sim_msg_t *m = ev->ctx;
     sim_link_t *l = m->link;
     l->delivered++;
+    /* messages are delivered in time order: the rest are not earlier */
+    l->inflight_min = l->delivered == l->sent ? SIM_NEVER : now;
     l->rx(l->rx_ctx, m, now);
     m->next_free = l->free_list;
     l->free_list = m;
@@ -137,7 +140,30 @@ void sim_link_send_at(sim_link_t *l, sim_time_t now, sim_time_t at,
     if (len)
         memcpy(m->data, data, len);
     l->sent++;
+    if (at < l->inflight_min)
+        l->inflight_min = at;
     sim_schedule(l->dst, &m->ev, at);
+}
+
+void sim_link_set_lookahead(sim_link_t *link, sim_link_lookahead_fn fn,
+                            void *ctx)
+{
+    link->lookahead = fn;
+    link->lookahead_ctx = ctx;
+}
+
+/* The earliest delivery of anything still to come on l, or any value at
+ * or above `above` when it is not below it (the callers only use bounds
+ * below their current value; the lookahead is not asked then). */
+static inline sim_time_t link_bound(const sim_link_t *l, sim_time_t above)
+{
+    sim_time_t c = sim_time_add(l->src->eot, l->latency);
+    if (l->lookahead && c < above) {
+        sim_time_t h = l->lookahead(l->lookahead_ctx, l, l->src->eot);
+        if (h > c)
+            c = h;
+    }
+    return c;
 }
 
 void sim_link_send(sim_link_t *l, sim_time_t now, uint32_t kind,
@@ -254,7 +280,7 @@ static void compute_bounds(sim_t *sim, sim_time_t until)
         bool changed = false;
         for (size_t k = 0; k < sim->n_links; k++) {
             sim_link_t *l = sim->links[k];
-            sim_time_t c = sim_time_add(l->src->eot, l->latency);
+            sim_time_t c = link_bound(l, l->dst->eot);
             if (c < l->dst->eot) {
                 l->dst->eot = c;
                 changed = true;
@@ -265,7 +291,7 @@ static void compute_bounds(sim_t *sim, sim_time_t until)
     }
     for (size_t k = 0; k < sim->n_links; k++) {
         sim_link_t *l = sim->links[k];
-        sim_time_t c = sim_time_add(l->src->eot, l->latency);
+        sim_time_t c = link_bound(l, l->dst->horizon);
         if (c < l->dst->horizon)
             l->dst->horizon = c;
     }

@@ -91,6 +91,18 @@ struct sim_msg {
 
 typedef void (*sim_link_rx_fn)(void *ctx, const sim_msg_t *msg, sim_time_t now);
 
+/* A link's lookahead beyond its latency (optional): given src_eot, the
+ * earliest time its source node can still do anything, the earliest
+ * delivery time of any message the link may still carry. It must be a
+ * true bound (a message delivered earlier breaks causality: fatal when
+ * caught), at least src_eot + latency, and non-decreasing in src_eot and
+ * in the eot of every node it reads. It may read the eot of any node and
+ * sim_link_inflight() of any link. Used by links whose protocol delivers
+ * later than the latency allows, e.g. a serial character 10 etu after its
+ * start (models/iso7816_line.h). */
+typedef sim_time_t (*sim_link_lookahead_fn)(void *ctx, const sim_link_t *l,
+                                            sim_time_t src_eot);
+
 struct sim_link {
     sim_t *sim;
     const char *name;
@@ -99,6 +111,9 @@ struct sim_link {
     size_t max_len;
     sim_link_rx_fn rx;
     void *rx_ctx;
+    sim_link_lookahead_fn lookahead; /* NULL: src_eot + latency */
+    void *lookahead_ctx;
+    sim_time_t inflight_min; /* <= every undelivered message's time */
     sim_msg_t *free_list;
     sim_msg_t **all;    /* every message ever allocated, for cleanup */
     size_t n_all, cap_all;
@@ -138,6 +153,16 @@ void sim_node_set_cpu(sim_node_t *node, const sim_cpu_hook_t *hook);
 void sim_link_init(sim_link_t *link, sim_t *sim, const char *name,
                    sim_node_t *src, sim_node_t *dst, sim_time_t latency,
                    size_t max_len, sim_link_rx_fn rx, void *rx_ctx);
+
+/* Sets the link's lookahead (see sim_link_lookahead_fn). */
+void sim_link_set_lookahead(sim_link_t *link, sim_link_lookahead_fn fn,
+                            void *ctx);
+/* A lower bound on the delivery time of the messages in flight on the
+ * link; SIM_NEVER when none is. */
+static inline sim_time_t sim_link_inflight(const sim_link_t *link)
+{
+    return link->inflight_min;
+}
 
 /* Sends at time now (the sender's time; it must be >= the sender's
  * earliest-output bound); delivered at now + latency. */

@@ -188,6 +188,46 @@ START_TEST(lookahead_rounds_follow_activity)
 }
 END_TEST
 
+/* A truthful lookahead on B's replies (B works WB cycles before each
+ * one, so nothing comes on b>a before B's eot + WB cycles + L) changes
+ * nothing in the schedule and cuts the rounds; sim_link_inflight follows
+ * the message in flight. */
+static sim_time_t b_reply_lookahead(void *ctx, const sim_link_t *l,
+                                    sim_time_t src_eot)
+{
+    pp_t *p = ctx;
+    if (p->cb.busy)
+        return sim_clock_edge(&p->cb.clk, p->cb.end_cycle) + l->latency;
+    return sim_time_add(src_eot, WB * PB + l->latency);
+}
+
+START_TEST(link_lookahead_keeps_the_schedule)
+{
+    pp_t *p = malloc(sizeof *p);
+    pp_init(p);
+    a_send(p, 0);
+    sim_run_until(&p->sim, SIM_MS(10));
+    sim_time_t rtt[ROUNDS];
+    memcpy(rtt, p->rtt, sizeof rtt);
+    uint64_t plain = p->sim.rounds;
+    sim_cleanup(&p->sim);
+
+    pp_init(p);
+    sim_link_set_lookahead(&p->ba, b_reply_lookahead, p);
+    ck_assert_uint_eq(sim_link_inflight(&p->ab), SIM_NEVER);
+    a_send(p, 0);
+    ck_assert_uint_eq(sim_link_inflight(&p->ab), L);
+    sim_run_until(&p->sim, SIM_MS(10));
+    ck_assert_uint_eq(sim_link_inflight(&p->ab), SIM_NEVER);
+    ck_assert_int_eq(p->n, ROUNDS);
+    ck_assert_int_eq(p->violations, 0);
+    ck_assert_mem_eq(p->rtt, rtt, sizeof rtt);
+    ck_assert_uint_lt(p->sim.rounds, plain);
+    sim_cleanup(&p->sim);
+    free(p);
+}
+END_TEST
+
 /* ---- a CPU slice shortened by an event it schedules ------------------- */
 
 typedef struct mmio_cpu {
@@ -320,6 +360,7 @@ Suite *make_sim_suite(void)
     TCase *tc = tcase_create("scheduler");
     tcase_add_test(tc, ping_pong_round_trips_are_exact);
     tcase_add_test(tc, lookahead_rounds_follow_activity);
+    tcase_add_test(tc, link_lookahead_keeps_the_schedule);
     tcase_add_test(tc, mmio_event_shortens_slice);
     tcase_add_test(tc, idle_nodes_jump_to_next_event);
     tcase_add_exit_test(tc, scheduling_into_the_past_is_fatal, 3);

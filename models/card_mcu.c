@@ -297,10 +297,11 @@ void card_mcu_wire(card_t *cd)
 {
     mcu_part_t *mp = cd->mp;
     for (size_t i = 0; i < cd->n_se; i++) {
-        snprintf(mp->line_name[i], sizeof mp->line_name[i], "mcu-se%zu", i);
-        snprintf(mp->tap_src[i], sizeof mp->tap_src[i], "mcu.iso%zu", i);
-        snprintf(mp->tap_bus[i], sizeof mp->tap_bus[i], "mcu-se%zu", i);
-        snprintf(mp->tap_path[i], sizeof mp->tap_path[i], "MCU>SE%zu", i);
+        unsigned k = (unsigned)i % CARD_MAX_SE;
+        snprintf(mp->line_name[i], sizeof mp->line_name[i], "mcu-se%u", k);
+        snprintf(mp->tap_src[i], sizeof mp->tap_src[i], "mcu.iso%u", k);
+        snprintf(mp->tap_bus[i], sizeof mp->tap_bus[i], "mcu-se%u", k);
+        snprintf(mp->tap_path[i], sizeof mp->tap_path[i], "MCU>SE%u", k);
         mcu_connect_se(&mp->mcu, (unsigned)i, &mp->lines[i], cd->run->sim,
                        mp->line_name[i],
                        se_port_end(&cd->se[i], ISO7816_SRC_MCU));

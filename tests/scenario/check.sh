@@ -56,6 +56,19 @@ determinism-card)
         cmp "$tmp/c/$f" "$tmp/d/$f" || fail "claim1: $f differs"
     done
     ;;
+apdu-hops)
+    # claim 1 over NFC: apdu.pcap holds both hops of every forwarded APDU,
+    # told apart by the exported PDU's protocol column string
+    command -v tshark >/dev/null 2>&1 || { echo "tshark not found: skipped"; exit 77; }
+    run "$root/scenarios/claim1_nfc_update.json" "$tmp/o"; expect_rc 0
+    tshark -r "$tmp/o/apdu.pcap" -T fields -e exported_pdu.col_proto_str \
+        2>/dev/null | sort | uniq -c | awk '{print $2 "=" $1}' >"$tmp/hops"
+    # 95 APDUs from the phone (cmd + rsp); 86 forwarded to SE1 plus its
+    # two ATRs (power-up, reset); the other SEs' ATRs
+    for want in "NFC>MCU=190" "MCU>SE1=174" "MCU>SE0=1" "MCU>SE2=1"; do
+        grep -qx "$want" "$tmp/hops" || { cat "$tmp/hops"; fail "expected $want"; }
+    done
+    ;;
 flash-inspect)
     # the end state of claim 3, read back from the saved flash image
     run "$root/scenarios/claim3_enter_cos.json" "$tmp/o"; expect_rc 0

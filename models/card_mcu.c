@@ -62,6 +62,12 @@ struct mcu_part {
     char line_name[CARD_MAX_SE][24], tap_src[CARD_MAX_SE][24],
         tap_bus[CARD_MAX_SE][24], tap_path[CARD_MAX_SE][24];
     bool ble_link;
+    struct tap_ctx { mcu_part_t *mp; unsigned se; } tap_ctx[CARD_MAX_SE];
+    /* commands the MCU forwarded to each SE, as the world learnt of them */
+    uint64_t forwarded[CARD_MAX_SE];
+    bool fwd_waiting;
+    unsigned fwd_se;
+    uint64_t fwd_target;
     /* the MCU's reports as they reached the world */
     unsigned mode;
     uint32_t route;
@@ -149,6 +155,23 @@ static void pads_changed(void *ctx, sim_time_t now, bool vcc, uint32_t st)
 
 static void check_expect(mcu_part_t *mp, sim_time_t now);
 
+/* Report link message kind: a command APDU went out on SE n's line
+ * (value n), reported when its last character ends. */
+#define REPORT_FORWARDED 0x1000u
+
+/* In the MCU node: the tap of SE n's line saw a whole APDU. */
+static void tap_apdu(void *ctx, bool from_card, sim_time_t now,
+                     sim_time_t end)
+{
+    struct tap_ctx *tc = ctx;
+    if (from_card)
+        return;
+    sim_link_send_at(&tc->mp->report, now, sim_time_add(end, REPORT_LATENCY),
+                     REPORT_FORWARDED, tc->se, NULL, 0);
+}
+
+static void check_forwarded(mcu_part_t *mp, sim_time_t now);
+
 /* In the MCU node: a SYSCTL report register was written. */
 static void mcu_reported(void *ctx, sim_time_t now, unsigned reg,
                          uint32_t value)
@@ -175,6 +198,12 @@ static void report_rx(void *ctx, const sim_msg_t *m, sim_time_t now)
             mp->se_state[se] = (uint32_t)m->value;
         break;
     }
+    case REPORT_FORWARDED:
+        if (m->value < CARD_MAX_SE)
+            mp->forwarded[m->value]++;
+        if (mp->fwd_waiting)
+            check_forwarded(mp, now);
+        return;
     default:
         break;
     }
@@ -310,6 +339,9 @@ void card_mcu_wire(card_t *cd)
                     mp->tap_path[i], cd->bus);
         iso7816_port_set_tap(mcu_port(&mp->mcu, (unsigned)i), tap_event,
                              &mp->tap[i]);
+        mp->tap_ctx[i] = (struct tap_ctx){ .mp = mp, .se = (unsigned)i };
+        mp->tap[i].on_apdu = tap_apdu;
+        mp->tap[i].on_apdu_ctx = &mp->tap_ctx[i];
     }
 }
 
@@ -648,6 +680,36 @@ static scn_status_t expect_start(scn_run_t *run, scn_step_t *st,
     return SCN_STEP_PENDING;
 }
 
+static const scn_field_t forwarded_fields[] = {
+    { .key = "se", .type = SCN_T_INT, .required = true, .min = 0,
+      .max = CARD_MAX_SE - 1, .help = "the SE" },
+    { .key = "apdus", .type = SCN_T_INT, .required = true, .min = 1,
+      .max = 1000000, .help = "how many more command APDUs" },
+    { 0 },
+};
+
+static void check_forwarded(mcu_part_t *mp, sim_time_t now)
+{
+    if (mp->forwarded[mp->fwd_se] < mp->fwd_target)
+        return;
+    mp->fwd_waiting = false;
+    scn_step_complete(mp->cd->run, now, true, "%llu commands sent to SE%u",
+                      (unsigned long long)mp->forwarded[mp->fwd_se],
+                      mp->fwd_se);
+}
+
+static scn_status_t forwarded_start(scn_run_t *run, scn_step_t *st,
+                                    sim_time_t now)
+{
+    mcu_part_t *mp = part(run);
+    (void)now;
+    mp->fwd_se = (unsigned)scn_get_int(st->json, "se", 0);
+    mp->fwd_target = mp->forwarded[mp->fwd_se] +
+                     (uint64_t)scn_get_int(st->json, "apdus", 1);
+    mp->fwd_waiting = true;
+    return SCN_STEP_PENDING;
+}
+
 static const scn_field_t ble_fields[] = {
     { .key = "up", .type = SCN_T_BOOL, .required = true,
       .help = "the BLE link input of the MCU (a stand-in for the radio)" },
@@ -705,6 +767,13 @@ static const scn_action_def_t expect_action = {
             "timeout)",
     .fields = expect_fields, .check = expect_check, .start = expect_start,
 };
+static const scn_action_def_t forwarded_action = {
+    .name = "mcu.wait_forwarded",
+    .help = "wait until the MCU has sent this many more command APDUs to "
+            "an SE (seen on its line, as the MCU>SEn hop of apdu.pcap): an "
+            "instant inside a transfer to act on",
+    .fields = forwarded_fields, .start = forwarded_start,
+};
 static const scn_action_def_t ble_action = {
     .name = "ble.link",
     .help = "set the MCU's BLE link input (a stand-in until the radio "
@@ -714,5 +783,6 @@ static const scn_action_def_t ble_action = {
 
 const scn_action_def_t *const card_mcu_actions[] = {
     &field_action, &activate_action, &nfc_apdu_action, &deselect_action,
-    &nfc_update_action, &join_action, &expect_action, &ble_action, NULL,
+    &nfc_update_action, &join_action, &expect_action, &forwarded_action,
+    &ble_action, NULL,
 };

@@ -95,7 +95,7 @@ static void pps_char(t1_tap_t *t, bool from_card, uint8_t b)
     }
 }
 
-static void block_done(t1_tap_t *t, int d, sim_time_t end)
+static void block_done(t1_tap_t *t, int d, sim_time_t now, sim_time_t end)
 {
     t1_tap_dir_t *s = &t->dir[d];
     t1_block_t b;
@@ -142,6 +142,8 @@ static void block_done(t1_tap_t *t, int d, sim_time_t end)
         return;
     s->apdu_open = false;
     t->apdus++;
+    if (t->on_apdu)
+        t->on_apdu(t->on_apdu_ctx, d == 1, now, end);
     if (!s->apdu_overflow)
         publish(t, TRACE_APDU, dir, t->apdu_path, s->apdu_start, end,
                 s->apdu, s->apdu_len, true);
@@ -164,7 +166,7 @@ static void block_char(t1_tap_t *t, bool from_card, uint8_t b,
         return;
     size_t want = t1_block_size(s->blk[2], t->edc);
     if (s->blk_len >= want || s->blk_len >= sizeof s->blk) {
-        block_done(t, d, end);
+        block_done(t, d, from_card ? end : start, end);
         s->blk_len = 0;
     }
 }

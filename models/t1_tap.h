@@ -44,8 +44,17 @@ typedef struct t1_tap_dir {
     sim_time_t apdu_start;
 } t1_tap_dir_t;
 
+/* Told of each whole APDU the tap sees (from_card: a response): now is
+ * when the tap learnt of its last character (the start of a character the
+ * terminal sends, the end of one it receives: the port's present), end
+ * when that character ends. */
+typedef void (*t1_tap_apdu_fn)(void *ctx, bool from_card, sim_time_t now,
+                               sim_time_t end);
+
 typedef struct t1_tap {
     const char *source;      /* "mcu.iso1" */
+    t1_tap_apdu_fn on_apdu;  /* may be NULL */
+    void *on_apdu_ctx;
     const char *bus_path;    /* "mcu-se1" */
     const char *apdu_path;   /* "MCU>SE1" */
     trace_bus_t *bus;

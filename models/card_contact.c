@@ -11,10 +11,6 @@
 #include <string.h>
 
 #include "cardsim_config.h"
-#include "tools/cos_image_host.h"
-
-#include <mbedtls/pk.h>
-#include <mbedtls/sha256.h>
 
 static bool reader_ok(scn_run_t *run, sim_time_t now, const reader_result_t *r)
 {
@@ -141,102 +137,14 @@ static scn_status_t update_start(scn_run_t *run, scn_step_t *st,
     return SCN_STEP_PENDING;
 }
 
-/* contact.invalidate: the issuer's signed INVALIDATE of a running COS:
- * GET DATA serial, GET CHALLENGE, then INVALIDATE with an ECDSA signature
- * over SHA-256("INVALIDATE" || serial || challenge) by the issuer key (the
- * TEST key of tools/keys/). */
-#define ISSUER_KEY CARDSIM_SOURCE_ROOT "/tools/keys/test-issuer-private.pem"
-
-static void inv_step(void *ctx, sim_time_t now, const reader_result_t *r);
-
-static bool sign_invalidate(card_t *cd, uint8_t sig[64], char *err,
-                            size_t errlen)
-{
-    uint8_t msg[26], hash[32];
-    memcpy(msg, "INVALIDATE", 10);
-    memcpy(msg + 10, cd->inv_serial, 8);
-    memcpy(msg + 18, cd->inv_challenge, 8);
-    mbedtls_sha256_ret(msg, sizeof msg, hash, 0);
-    mbedtls_pk_context pk;
-    mbedtls_pk_init(&pk);
-    bool ok = cos_image_host_load_private(&pk, ISSUER_KEY, err, errlen) == 0 &&
-              cos_image_host_sign_hash(&pk, hash, sig, err, errlen) == 0;
-    mbedtls_pk_free(&pk);
-    return ok;
-}
-
-static void inv_send(scn_run_t *run, sim_time_t now, const uint8_t *apdu,
-                     size_t n)
-{
-    card_t *cd = run->model;
-    reader_status_t s = reader_transmit(&cd->reader, now, apdu, n, inv_step,
-                                        run);
-    if (s != READER_OK)
-        scn_step_complete(run, now, false, "reader: %s",
-                          reader_status_name(s));
-}
-
-static void inv_step(void *ctx, sim_time_t now, const reader_result_t *r)
-{
-    scn_run_t *run = ctx;
-    card_t *cd = run->model;
-    if (!reader_ok(run, now, r))
-        return;
-    static const char *const what[] = { "GET DATA serial", "GET CHALLENGE",
-                                        "INVALIDATE" };
-    const scn_step_t *st = scn_run_current(run);
-    uint8_t want[2] = { 0x90, 0x00 };
-    if (cd->inv_phase == 2)
-        scn_get_hex(st->json, "expect_sw", want, sizeof want);
-    uint16_t sw = (uint16_t)(want[0] << 8 | want[1]);
-    if (r->sw != sw || (cd->inv_phase < 2 && r->len != 8)) {
-        scn_step_complete(run, now, false, "%s: SW %04X with %zu bytes, "
-                          "expected SW %04X%s", what[cd->inv_phase], r->sw,
-                          r->len, sw, cd->inv_phase < 2 ? " with 8 bytes" : "");
-        return;
-    }
-    if (cd->inv_phase == 0) {
-        memcpy(cd->inv_serial, r->data, 8);
-        cd->inv_phase = 1;
-        static const uint8_t get_challenge[] = { 0x00, 0x84, 0x00, 0x00, 0x08 };
-        inv_send(run, now, get_challenge, sizeof get_challenge);
-        return;
-    }
-    if (cd->inv_phase == 1) {
-        memcpy(cd->inv_challenge, r->data, 8);
-        uint8_t apdu[5 + 64] = { 0x80, 0xE4, 0x00, 0x00, 0x40 };
-        char err[256];
-        if (!sign_invalidate(cd, apdu + 5, err, sizeof err)) {
-            scn_step_complete(run, now, false, "signing: %s", err);
-            return;
-        }
-        if (scn_get_bool(st->json, "corrupt_signature", false))
-            apdu[5 + 10] ^= 0x01;
-        cd->inv_phase = 2;
-        inv_send(run, now, apdu, sizeof apdu);
-        return;
-    }
-    scn_step_complete(run, now, true, "INVALIDATE answered %04X", r->sw);
-}
-
 static scn_status_t invalidate_start(scn_run_t *run, scn_step_t *st,
                                      sim_time_t now)
 {
-    (void)st;
     card_t *cd = run->model;
-    cd->inv_phase = 0;
-    static const uint8_t get_serial[] = { 0x80, 0xCA, 0x00, 0x02, 0x00 };
-    inv_send(run, now, get_serial, sizeof get_serial);
+    card_op_start(&cd->op, run, st);
+    card_invalidate_begin(&cd->op, now, reader_update_transmit, &cd->reader);
     return SCN_STEP_PENDING;
 }
-
-static const scn_field_t invalidate_fields[] = {
-    { .key = "expect_sw", .type = SCN_T_HEX, .min = 2, .max = 2,
-      .help = "the INVALIDATE's SW expected (default \"9000\")" },
-    { .key = "corrupt_signature", .type = SCN_T_BOOL,
-      .help = "negative test: flip a bit of the signature" },
-    { 0 },
-};
 
 static const scn_field_t route_fields[] = {
     { .key = "se", .type = SCN_T_INT, .required = true, .min = 0,
@@ -332,7 +240,7 @@ static const scn_action_def_t invalidate_action = {
     .name = "contact.invalidate",
     .help = "the issuer's signed INVALIDATE of the running COS (GET DATA "
             "serial, GET CHALLENGE, INVALIDATE signed with the test key)",
-    .fields = invalidate_fields, .start = invalidate_start,
+    .fields = card_invalidate_fields, .start = invalidate_start,
 };
 static const scn_action_def_t route_action = {
     .name = "card.contact_route",

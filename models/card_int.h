@@ -47,6 +47,8 @@ typedef struct card {
     /* the INVALIDATE in progress: serial, then challenge, then command */
     int inv_phase;
     uint8_t inv_serial[8], inv_challenge[8];
+    cos_update_transmit_fn inv_tx;
+    void *inv_chan;
     char dir[4096];          /* the scenario's directory */
 } card_t;
 
@@ -110,5 +112,17 @@ bool card_update_check(scn_ctx_t *c, const cJSON *step, const char *path);
 bool card_update_load(card_op_t *op, sim_time_t now);
 void card_update_begin(card_op_t *op, sim_time_t now,
                        cos_update_transmit_fn transmit, void *chan);
+
+/* The issuer's signed INVALIDATE of a running COS over any channel: GET
+ * DATA serial, GET CHALLENGE, INVALIDATE signed with the test issuer key.
+ * Its step fields: */
+#define CARD_INVALIDATE_FIELDS \
+    { .key = "expect_sw", .type = SCN_T_HEX, .min = 2, .max = 2, \
+      .help = "the INVALIDATE's SW expected (default \"9000\")" }, \
+    { .key = "corrupt_signature", .type = SCN_T_BOOL, \
+      .help = "negative test: flip a bit of the signature" },
+extern const scn_field_t card_invalidate_fields[];
+void card_invalidate_begin(card_op_t *op, sim_time_t now,
+                           cos_update_transmit_fn transmit, void *chan);
 
 #endif /* MODELS_CARD_INT_H */

@@ -76,8 +76,10 @@ struct mcu_part {
     bool expect_waiting;
     /* the phone's operation */
     card_op_t op;
-    int nu_phase;          /* nfc.update_cos: 0 SELECT, 1 OPEN, 2 update */
+    int nu_phase;          /* nfc.update_cos / nfc.invalidate: 0 SELECT,
+                              1 OPEN, 2 the update or the INVALIDATE */
     unsigned nu_se;
+    bool nu_invalidate;
 };
 
 /* ---- configuration --------------------------------------------------- */
@@ -556,7 +558,23 @@ static void nu_step(void *ctx, sim_time_t now, const phone_result_t *r)
         return;
     }
     mp->nu_phase = 2;
-    card_update_begin(&mp->op, now, phone_update_transmit, mp->phone);
+    if (mp->nu_invalidate)
+        card_invalidate_begin(&mp->op, now, phone_update_transmit, mp->phone);
+    else
+        card_update_begin(&mp->op, now, phone_update_transmit, mp->phone);
+}
+
+/* SELECT the card manager, then OPEN SE nu_se (nu_step goes on). */
+static scn_status_t nu_open(mcu_part_t *mp, sim_time_t now)
+{
+    mp->nu_phase = 0;
+    static const uint8_t select_cm[5 + CM_AID_LEN] = {
+        0x00, 0xA4, 0x04, 0x00, CM_AID_LEN, 0xA0, 0x00, 0x00, 0x09, 0x99,
+        0x43, 0x53, 0x4D, 0x47, 0x52,
+    };
+    return phone_started(mp, now, phone_transmit(mp->phone, now, select_cm,
+                                                 sizeof select_cm, nu_step,
+                                                 mp));
 }
 
 static scn_status_t nfc_update_start(scn_run_t *run, scn_step_t *st,
@@ -572,14 +590,32 @@ static scn_status_t nfc_update_start(scn_run_t *run, scn_step_t *st,
     }
     if (!card_update_load(&mp->op, now))
         return card_op_started(&mp->op);
-    mp->nu_phase = 0;
-    static const uint8_t select_cm[5 + CM_AID_LEN] = {
-        0x00, 0xA4, 0x04, 0x00, CM_AID_LEN, 0xA0, 0x00, 0x00, 0x09, 0x99,
-        0x43, 0x53, 0x4D, 0x47, 0x52,
-    };
-    return phone_started(mp, now, phone_transmit(mp->phone, now, select_cm,
-                                                 sizeof select_cm, nu_step,
-                                                 mp));
+    mp->nu_invalidate = false;
+    return nu_open(mp, now);
+}
+
+static const scn_field_t nfc_invalidate_fields[] = {
+    { .key = "se", .type = SCN_T_INT, .required = true, .min = 0,
+      .max = CARD_MAX_SE - 1, .help = "the SE whose COS is invalidated" },
+    CARD_INVALIDATE_FIELDS
+    { .key = "detach", .type = SCN_T_BOOL,
+      .help = "the step ends at once; nfc.join waits for the outcome" },
+    { 0 },
+};
+
+static scn_status_t nfc_invalidate_start(scn_run_t *run, scn_step_t *st,
+                                         sim_time_t now)
+{
+    mcu_part_t *mp = part(run);
+    card_t *cd = run->model;
+    card_op_start(&mp->op, run, st);
+    mp->nu_se = (unsigned)scn_get_int(st->json, "se", 0);
+    if (mp->nu_se >= cd->n_se) {
+        card_op_end(&mp->op, now, false, "the card has no SE%u", mp->nu_se);
+        return card_op_started(&mp->op);
+    }
+    mp->nu_invalidate = true;
+    return nu_open(mp, now);
 }
 
 /* ---- MCU expectations ------------------------------------------------ */
@@ -755,6 +791,13 @@ static const scn_action_def_t nfc_update_action = {
     .fields = nfc_update_fields, .check = card_update_check,
     .start = nfc_update_start,
 };
+static const scn_action_def_t nfc_invalidate_action = {
+    .name = "nfc.invalidate",
+    .help = "the issuer's signed INVALIDATE of SE se's COS from the phone: "
+            "SELECT the card manager, OPEN se, GET DATA serial, GET "
+            "CHALLENGE, INVALIDATE",
+    .fields = nfc_invalidate_fields, .start = nfc_invalidate_start,
+};
 static const scn_action_def_t join_action = {
     .name = "nfc.join",
     .help = "wait for the phone's detached operation and take its outcome",
@@ -783,6 +826,6 @@ static const scn_action_def_t ble_action = {
 
 const scn_action_def_t *const card_mcu_actions[] = {
     &field_action, &activate_action, &nfc_apdu_action, &deselect_action,
-    &nfc_update_action, &join_action, &expect_action, &forwarded_action,
+    &nfc_update_action, &nfc_invalidate_action, &join_action, &expect_action, &forwarded_action,
     &ble_action, NULL,
 };

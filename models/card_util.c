@@ -12,6 +12,10 @@
 #include <string.h>
 
 #include "cardsim_config.h"
+#include "tools/cos_image_host.h"
+
+#include <mbedtls/pk.h>
+#include <mbedtls/sha256.h>
 
 void card_resolve(const card_t *cd, const char *name, char *out, size_t len)
 {
@@ -248,4 +252,99 @@ void card_update_begin(card_op_t *op, sim_time_t now,
     cos_update_init(&cd->update, &uc);
     if (!cos_update_start(&cd->update, now))
         card_op_end(op, now, false, "the channel is busy");
+}
+
+/* ---- the issuer's INVALIDATE ---------------------------------------- */
+
+/* GET DATA serial, GET CHALLENGE, then INVALIDATE with an ECDSA signature
+ * over SHA-256("INVALIDATE" || serial || challenge) by the issuer key (the
+ * TEST key of tools/keys/). */
+#define ISSUER_KEY CARDSIM_SOURCE_ROOT "/tools/keys/test-issuer-private.pem"
+
+const scn_field_t card_invalidate_fields[] = {
+    CARD_INVALIDATE_FIELDS
+    { 0 },
+};
+
+static bool sign_invalidate(card_t *cd, uint8_t sig[64], char *err,
+                            size_t errlen)
+{
+    uint8_t msg[26], hash[32];
+    memcpy(msg, "INVALIDATE", 10);
+    memcpy(msg + 10, cd->inv_serial, 8);
+    memcpy(msg + 18, cd->inv_challenge, 8);
+    mbedtls_sha256_ret(msg, sizeof msg, hash, 0);
+    mbedtls_pk_context pk;
+    mbedtls_pk_init(&pk);
+    bool ok = cos_image_host_load_private(&pk, ISSUER_KEY, err, errlen) == 0 &&
+              cos_image_host_sign_hash(&pk, hash, sig, err, errlen) == 0;
+    mbedtls_pk_free(&pk);
+    return ok;
+}
+
+static void inv_step(void *ctx, sim_time_t now, const cos_update_rsp_t *r);
+
+static void inv_send(card_op_t *op, sim_time_t now, const uint8_t *apdu,
+                     size_t n)
+{
+    card_t *cd = op->run->model;
+    if (cd->inv_tx(cd->inv_chan, now, apdu, n, inv_step, op) != 0)
+        card_op_end(op, now, false, "the channel is busy");
+}
+
+static void inv_step(void *ctx, sim_time_t now, const cos_update_rsp_t *r)
+{
+    card_op_t *op = ctx;
+    card_t *cd = op->run->model;
+    static const char *const what[] = { "GET DATA serial", "GET CHALLENGE",
+                                        "INVALIDATE" };
+    if (!r->ok) {
+        card_op_end(op, now, false, "%s: %s", what[cd->inv_phase],
+                    r->error ? r->error : "no response");
+        return;
+    }
+    uint8_t want[2] = { 0x90, 0x00 };
+    if (cd->inv_phase == 2)
+        scn_get_hex(op->json, "expect_sw", want, sizeof want);
+    uint16_t sw = (uint16_t)(want[0] << 8 | want[1]);
+    if (r->sw != sw || (cd->inv_phase < 2 && r->len != 8)) {
+        card_op_end(op, now, false, "%s: SW %04X with %zu bytes, expected "
+                    "SW %04X%s", what[cd->inv_phase], r->sw, r->len, sw,
+                    cd->inv_phase < 2 ? " with 8 bytes" : "");
+        return;
+    }
+    if (cd->inv_phase == 0) {
+        memcpy(cd->inv_serial, r->data, 8);
+        cd->inv_phase = 1;
+        static const uint8_t get_challenge[] = { 0x00, 0x84, 0x00, 0x00,
+                                                 0x08 };
+        inv_send(op, now, get_challenge, sizeof get_challenge);
+        return;
+    }
+    if (cd->inv_phase == 1) {
+        memcpy(cd->inv_challenge, r->data, 8);
+        uint8_t apdu[5 + 64] = { 0x80, 0xE4, 0x00, 0x00, 0x40 };
+        char err[256];
+        if (!sign_invalidate(cd, apdu + 5, err, sizeof err)) {
+            card_op_end(op, now, false, "signing: %s", err);
+            return;
+        }
+        if (scn_get_bool(op->json, "corrupt_signature", false))
+            apdu[5 + 10] ^= 0x01;
+        cd->inv_phase = 2;
+        inv_send(op, now, apdu, sizeof apdu);
+        return;
+    }
+    card_op_end(op, now, true, "INVALIDATE answered %04X", r->sw);
+}
+
+void card_invalidate_begin(card_op_t *op, sim_time_t now,
+                           cos_update_transmit_fn transmit, void *chan)
+{
+    card_t *cd = op->run->model;
+    cd->inv_phase = 0;
+    cd->inv_tx = transmit;
+    cd->inv_chan = chan;
+    static const uint8_t get_serial[] = { 0x80, 0xCA, 0x00, 0x02, 0x00 };
+    inv_send(op, now, get_serial, sizeof get_serial);
 }

@@ -289,6 +289,13 @@ static unsigned rx_char(se_port_t *p, int c, uint32_t now)
     bool err = (c & MCU_RX_ERR) != 0;
     switch (p->phase) {
     case SE_PORT_ATR: {
+        /* TS starts >= 400 CLK after RST rose and ends 10 etu later: a
+         * character that ends sooner began before the reset (an SE that
+         * reset itself and was cut off mid-character) */
+        if (p->atr_len == 0 &&
+            (uint32_t)(mcu_hal_iso_last_rx(p->n) - p->rst_rise) <
+                clk(SE_PORT_ATR_MIN_CLK) + etus(p, 10u))
+            return 0;
         if (p->atr_len < sizeof p->atr)
             p->atr[p->atr_len++] = b;
         int n = atr_length(p->atr, p->atr_len);
@@ -346,6 +353,7 @@ static unsigned expire(se_port_t *p, uint8_t kind, uint32_t now)
         mcu_hal_iso_ctrl(p->n, MCU_ISO_CTRL_VCC | MCU_ISO_CTRL_CLKEN |
                                    MCU_ISO_CTRL_RST);
         p->phase = SE_PORT_ATR;
+        p->rst_rise = now;
         /* TS must start within 40 000 CLK; its RXNE is 10 etu later */
         arm(p, TMO_RX, now,
             clk(SE_PORT_ATR_MAX_CLK) + etus(p, 12u));

@@ -22,6 +22,7 @@
 #define SE_PORT_RSP_MAX     (256u + 2u + 2u)   /* R-APDU: 256 data + SW */
 
 #define SE_PORT_RST_LOW_CLK 500u     /* RST low (>= 400, ISO 7816-3 6.2) */
+#define SE_PORT_ATR_MIN_CLK 400u     /* TS starts no sooner (ISO 6.2.2) */
 #define SE_PORT_ATR_MAX_CLK 40000u   /* TS starts within (ISO 6.2.2) */
 #define SE_PORT_WT_ETU      9600u    /* initial waiting time (ATR, PPS) */
 #define SE_PORT_TURN_ETU    13u      /* last byte's RXNE to our first:
@@ -54,6 +55,7 @@ typedef struct se_port {
     /* timing */
     uint8_t tmo;                /* what the deadline is for (se_port.c) */
     uint32_t deadline;          /* TIMER count */
+    uint32_t rst_rise;          /* TIMER count when RST last rose */
     uint64_t tmo_rest;          /* core cycles still to wait beyond it */
     uint32_t etu_core;          /* core cycles per etu now */
     /* ATR and PPS */

@@ -237,7 +237,11 @@ START_TEST(pps_unanswered_resets_without_pps)
     ck_assert_uint_eq(deadline(), d + 2000);
     poll_at(deadline());
     ck_assert_uint_eq(fake_iso[2].ctrl, VCC | CLK | RST);
-    se_sends(fake_now + 10000, ATR_LDR, sizeof ATR_LDR);
+    /* a character ending sooner than TS can (400 CLK + 10 etu after RST
+     * rose: 16 480 core cycles) began before the reset: ignored */
+    se_sends(fake_now + 16479, (const uint8_t[]){ 0x3B }, 1);
+    ck_assert_uint_eq(se_port_poll(&port, fake_now), 0);
+    se_sends(fake_now + 20000, ATR_LDR, sizeof ATR_LDR);
     se_port_poll(&port, fake_now);
     /* no PPS this time: S(IFS) at 372 */
     poll_at(deadline());

@@ -26,6 +26,9 @@ Suite *make_nfc_suite(void);
 Suite *make_phone_suite(void);
 Suite *make_mcu_suite(void);
 Suite *make_t1_tap_suite(void);
+Suite *make_ble_ll_suite(void);
+Suite *make_ble_radio_suite(void);
+Suite *make_phone_ble_suite(void);
 
 #include <stdlib.h>
 #include <string.h>

@@ -24,6 +24,9 @@ static const check_suite_entry_t suites[] = {
     { "phone", make_phone_suite },
     { "mcu", make_mcu_suite },
     { "t1_tap", make_t1_tap_suite },
+    { "ble_ll", make_ble_ll_suite },
+    { "ble_radio", make_ble_radio_suite },
+    { "phone_ble", make_phone_ble_suite },
 };
 
 CHECK_RUNNER_MAIN("unit", suites)

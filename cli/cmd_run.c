@@ -188,6 +188,7 @@ int cmd_run(int argc, char **argv)
     sim_init(&c->sim, c->scn.seed);
     trace_bus_init(&c->bus);
     scn_run_init(&c->run, &c->sim, &c->scn, &c->bus);
+    c->run.wall_clock = cli_wall_seconds;
     int rc = CLI_EXIT_BAD_INPUT;
     if (c->section->build(&c->run, &c->bus, err, sizeof err) != 0) {
         cli_bad_input("%s", err);

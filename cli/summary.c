@@ -16,6 +16,65 @@ static void add_time(cJSON *o, const char *key, sim_time_t t)
         cJSON_AddStringToObject(o, key, sim_time_fmt(buf, sizeof buf, t));
 }
 
+/* ---- channels --------------------------------------------------------- */
+
+/* The card's three ways in; a step belongs to the channel its action is
+ * named after ("nfc.update_cos"). */
+static const char *const channel_names[] = { "contact", "nfc", "ble" };
+#define N_CHANNELS 3
+
+typedef struct channel_sum {
+    size_t steps;
+    sim_time_t sim;
+    double wall;
+    double apdus, bytes;
+} channel_sum_t;
+
+static int channel_of(const char *action)
+{
+    for (int c = 0; c < N_CHANNELS; c++) {
+        size_t n = strlen(channel_names[c]);
+        if (strncmp(action, channel_names[c], n) == 0 && action[n] == '.')
+            return c;
+    }
+    return -1;
+}
+
+/* Steps' simulated and wall time per channel, and what the model says
+ * each channel's terminal moved. Returns the number of channels used. */
+static int channel_sums(const cli_run_info_t *info, channel_sum_t *sum)
+{
+    memset(sum, 0, N_CHANNELS * sizeof *sum);
+    const scenario_t *scn = info->scn;
+    const scn_run_t *run = info->run;
+    for (size_t i = 0; i < scn->n_steps; i++) {
+        const scn_step_state_t *s = &run->steps[i];
+        int c = channel_of(scn->steps[i].def->name);
+        if (c < 0 || (s->result != SCN_PASSED && s->result != SCN_FAILED))
+            continue;
+        sum[c].steps++;
+        sum[c].sim += s->end - s->start;
+        sum[c].wall += s->wall_end - s->wall_start;
+    }
+    if (info->section && info->section->channels && run->model) {
+        cJSON *o = cJSON_CreateObject();
+        info->section->channels(run->model, o);
+        for (int c = 0; c < N_CHANNELS; c++) {
+            const cJSON *ch = cJSON_GetObjectItemCaseSensitive(
+                o, channel_names[c]);
+            const cJSON *a = cJSON_GetObjectItemCaseSensitive(ch, "apdus");
+            const cJSON *b = cJSON_GetObjectItemCaseSensitive(ch, "bytes");
+            sum[c].apdus = cJSON_IsNumber(a) ? a->valuedouble : 0;
+            sum[c].bytes = cJSON_IsNumber(b) ? b->valuedouble : 0;
+        }
+        cJSON_Delete(o);
+    }
+    int used = 0;
+    for (int c = 0; c < N_CHANNELS; c++)
+        used += sum[c].steps > 0;
+    return used;
+}
+
 static const char *verdict(const cli_run_info_t *info)
 {
     if (info->error)
@@ -59,6 +118,20 @@ int cli_summary_write(const cli_run_info_t *info, char *err, size_t errlen)
         if (s->message[0])
             cJSON_AddStringToObject(o, "message", s->message);
         cJSON_AddItemToArray(steps, o);
+    }
+    channel_sum_t sum[N_CHANNELS];
+    if (channel_sums(info, sum) > 0) {
+        cJSON *chans = cJSON_AddObjectToObject(root, "channels");
+        for (int c = 0; c < N_CHANNELS; c++) {
+            if (!sum[c].steps)
+                continue;
+            cJSON *o = cJSON_AddObjectToObject(chans, channel_names[c]);
+            cJSON_AddNumberToObject(o, "steps", (double)sum[c].steps);
+            cJSON_AddNumberToObject(o, "apdus", sum[c].apdus);
+            cJSON_AddNumberToObject(o, "bytes", sum[c].bytes);
+            add_time(o, "sim_time_s", sum[c].sim);
+            cJSON_AddNumberToObject(o, "wall_time_s", sum[c].wall);
+        }
     }
     cJSON *nodes = cJSON_AddArrayToObject(root, "nodes");
     {
@@ -128,6 +201,18 @@ void cli_summary_print(FILE *f, const cli_run_info_t *info)
     if (info->wall_s > 0 && sim_s > 0)
         fprintf(f, " (%.3gx real time)", sim_s / info->wall_s);
     fputc('\n', f);
+    channel_sum_t sum[N_CHANNELS];
+    if (channel_sums(info, sum) > 0) {
+        fprintf(f, "  %-8s %5s %6s %8s %12s %9s\n", "channel", "steps",
+                "APDUs", "bytes", "simulated", "wall");
+        for (int c = 0; c < N_CHANNELS; c++) {
+            if (!sum[c].steps)
+                continue;
+            fprintf(f, "  %-8s %5zu %6.0f %8.0f %10.6f s %7.3f s\n",
+                    channel_names[c], sum[c].steps, sum[c].apdus,
+                    sum[c].bytes, sim_time_to_s(sum[c].sim), sum[c].wall);
+        }
+    }
     if (info->error)
         fprintf(f, "error: %s\n", info->error);
     fprintf(f, "outputs in %s/:", info->out_dir);

@@ -247,6 +247,17 @@ static void stats(const void *model, cJSON *out)
         card_mcu_stats(cd, out);
 }
 
+/* What each channel's terminal moved. */
+static void channels(const void *model, cJSON *out)
+{
+    const card_t *cd = model;
+    cJSON *o = cJSON_AddObjectToObject(out, "contact");
+    cJSON_AddNumberToObject(o, "apdus", (double)cd->reader.apdus);
+    cJSON_AddNumberToObject(o, "bytes", (double)cd->reader.apdu_bytes);
+    if (cd->mp)
+        card_mcu_channels(cd, out);
+}
+
 /* The SEs' flash at the end of the run: out/<scenario>/se<N>.flash, for
  * `cardsim flash inspect` or to start another scenario from ("flash"). */
 static int save(const void *model, const char *dir, const char **names,
@@ -274,5 +285,6 @@ const model_section_t card_section = {
     .build = build,
     .destroy = destroy,
     .stats = stats,
+    .channels = channels,
     .save = save,
 };

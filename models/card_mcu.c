@@ -387,6 +387,14 @@ void card_mcu_stats(const card_t *cd, cJSON *out)
     cJSON_AddItemToArray(out, o);
 }
 
+void card_mcu_channels(const card_t *cd, cJSON *out)
+{
+    const phone_stats_t *ps = phone_stats(cd->mp->phone);
+    cJSON *o = cJSON_AddObjectToObject(out, "nfc");
+    cJSON_AddNumberToObject(o, "apdus", (double)ps->apdus);
+    cJSON_AddNumberToObject(o, "bytes", (double)ps->apdu_bytes);
+}
+
 /* ---- phone actions --------------------------------------------------- */
 
 static mcu_part_t *part(scn_run_t *run)

@@ -26,5 +26,7 @@ int card_mcu_build(card_t *cd, const cJSON *sec, char *err, size_t errlen);
 void card_mcu_wire(card_t *cd);
 void card_mcu_destroy(card_t *cd);
 void card_mcu_stats(const card_t *cd, cJSON *nodes);
+/* The "nfc" (and "ble") channel objects: apdus, bytes. */
+void card_mcu_channels(const card_t *cd, cJSON *out);
 
 #endif /* MODELS_CARD_MCU_H */

@@ -31,6 +31,9 @@ typedef struct model_section {
     void (*destroy)(void *model);
     /* Adds per-node statistics to the summary (an array of objects). */
     void (*stats)(const void *model, cJSON *nodes);
+    /* Adds per channel ("contact", "nfc", "ble") what its terminal moved:
+     * an object per channel with "apdus" and "bytes". May be NULL. */
+    void (*channels)(const void *model, cJSON *out);
     /* Writes the system's end state into dir (e.g. flash images) and adds
      * the file names (static strings) to names[*n], up to max. May be
      * NULL. Returns 0, or -1 with a message. */

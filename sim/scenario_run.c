@@ -86,6 +86,8 @@ static void start_step(sim_event_t *ev, sim_time_t now)
     scn_step_state_t *s = &run->steps[run->cur];
     s->result = SCN_RUNNING;
     s->start = now;
+    if (run->wall_clock)
+        s->wall_start = run->wall_clock();
     log_step(run, now, "start");
     if (st->timeout != SIM_NEVER)
         sim_schedule(&run->world, &run->timeout_ev,
@@ -123,6 +125,8 @@ void scn_step_complete(scn_run_t *run, sim_time_t now, bool ok,
     if (s->result == SCN_RUNNING)
         s->result = SCN_PASSED;
     s->end = now;
+    if (run->wall_clock)
+        s->wall_end = run->wall_clock();
     if (s->result == SCN_PASSED)
         run->passed++;
     else
@@ -144,6 +148,8 @@ static void step_timed_out(sim_event_t *ev, sim_time_t now)
                                 run->scn->steps[run->cur].timeout));
     s->result = SCN_FAILED;
     s->end = now;
+    if (run->wall_clock)
+        s->wall_end = run->wall_clock();
     run->failed++;
     log_step(run, now, "failed");
     run->aborted = true;

@@ -42,6 +42,7 @@ typedef enum scn_result {
 typedef struct scn_step_state {
     scn_result_t result;
     sim_time_t start, end;
+    double wall_start, wall_end; /* host seconds (scn_run_t.wall_clock) */
     char message[256];      /* failure reason, or a short note on success */
 } scn_step_state_t;
 
@@ -60,6 +61,10 @@ typedef struct scn_run {
     sim_time_t end_time;       /* completion of the last step */
     size_t passed, failed;
     void *model;               /* the composed system, for actions */
+    /* Host seconds (monotonic), read when a step starts and ends, for the
+     * summary's wall time per step; NULL: not read. Nothing the
+     * simulation does depends on it. */
+    double (*wall_clock)(void);
 } scn_run_t;
 
 /* Creates the world node (registered first, so it runs first in each

@@ -95,6 +95,7 @@ static void trace_frame(phone_t *p, uint8_t ev, sim_time_t start,
 static void trace_apdu(phone_t *p, trace_dir_t dir, sim_time_t start,
                        sim_time_t end, const uint8_t *d, size_t n)
 {
+    p->stats.apdu_bytes += n;
     if (!trace_wants(p->bus, TRACE_APDU))
         return;
     trace_rec_t rec = {

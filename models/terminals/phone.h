@@ -182,6 +182,7 @@ typedef struct phone_cfg {
 typedef struct phone_stats {
     uint64_t frames_sent, frames_received, apdus, activations, wtx, retries,
         timeouts, dropped, stray;
+    uint64_t apdu_bytes;    /* command and response APDUs, SW included */
 } phone_stats_t;
 
 struct phone {

@@ -123,6 +123,8 @@ static void trace_bytes(reader_t *r, trace_kind_t kind, trace_dir_t dir,
                         sim_time_t start, sim_time_t now, const uint8_t *d,
                         size_t n)
 {
+    if (kind == TRACE_APDU)
+        r->apdu_bytes += n;
     if (!trace_wants(r->bus, kind))
         return;
     char path[48];

@@ -262,6 +262,7 @@ struct reader {
 
     /* statistics over the reader's life */
     uint64_t stray_chars, apdus, atrs;
+    uint64_t apdu_bytes;     /* command and response APDUs, SW included */
 };
 
 void reader_init(reader_t *r, sim_t *sim, const reader_cfg_t *cfg);

@@ -27,6 +27,19 @@ typedef struct card_op {
     char msg[512];
 } card_op_t;
 
+/* A contactless channel of the phone (NFC, BLE): its terminal as a
+ * cos_update channel, and the operation a step started on it. */
+typedef struct card_chan {
+    const char *name;              /* "nfc", "ble": in messages */
+    cos_update_transmit_fn tx;     /* one APDU over the channel */
+    void *term;                    /* the terminal (tx's chan) */
+    card_op_t op;
+    int phase;                     /* update/invalidate: 0 SELECT the card
+                                      manager, 1 OPEN, 2 the rest */
+    unsigned se;
+    bool invalidate;
+} card_chan_t;
+
 struct mcu_part;   /* card_mcu.c: the MCU, the NFC front end, the phone */
 
 typedef struct card {
@@ -39,6 +52,7 @@ typedef struct card {
     iso7816_line_t *lines;   /* pads -> SE i */
     reader_t reader;
     struct mcu_part *mp;     /* NULL: a card without MCU */
+    card_chan_t nfc, ble;    /* the phone's channels (card_phone.c) */
     card_op_t op;            /* the contact reader's operation */
     /* the COS update in progress (contact, NFC) */
     cos_update_t update;

@@ -74,12 +74,6 @@ struct mcu_part {
     uint32_t se_state[CARD_MAX_SE];
     uint64_t reports;
     bool expect_waiting;
-    /* the phone's operation */
-    card_op_t op;
-    int nu_phase;          /* nfc.update_cos / nfc.invalidate: 0 SELECT,
-                              1 OPEN, 2 the update or the INVALIDATE */
-    unsigned nu_se;
-    bool nu_invalidate;
 };
 
 /* ---- configuration --------------------------------------------------- */
@@ -250,6 +244,8 @@ int card_mcu_build(card_t *cd, const cJSON *sec, char *err, size_t errlen)
                             : 0,
     };
     phone_init(mp->phone, run->sim, &pc);
+    cd->nfc = (card_chan_t){ .name = "nfc", .tx = phone_update_transmit,
+                             .term = mp->phone };
 
     /* the MCU */
     const cJSON *mj = cJSON_GetObjectItemCaseSensitive(sec, "mcu");
@@ -395,235 +391,9 @@ void card_mcu_channels(const card_t *cd, cJSON *out)
     cJSON_AddNumberToObject(o, "bytes", (double)ps->apdu_bytes);
 }
 
-/* ---- phone actions --------------------------------------------------- */
-
 static mcu_part_t *part(scn_run_t *run)
 {
     return ((card_t *)run->model)->mp;
-}
-
-static scn_status_t phone_started(mcu_part_t *mp, sim_time_t now,
-                                  phone_status_t s)
-{
-    if (s != PHONE_OK)
-        card_op_end(&mp->op, now, false, "phone: %s", phone_status_name(s));
-    return card_op_started(&mp->op);
-}
-
-static bool phone_ok(mcu_part_t *mp, sim_time_t now, const phone_result_t *r)
-{
-    if (r->status == PHONE_OK)
-        return true;
-    card_op_end(&mp->op, now, false, "phone: %s%s%s",
-                phone_status_name(r->status),
-                r->error && r->error[0] ? ": " : "", r->error ? r->error : "");
-    return false;
-}
-
-static const scn_field_t field_fields[] = {
-    { .key = "on", .type = SCN_T_BOOL, .required = true,
-      .help = "true: the phone's field on; false: off" },
-    { 0 },
-};
-
-static void simple_done(void *ctx, sim_time_t now, const phone_result_t *r)
-{
-    mcu_part_t *mp = ctx;
-    if (phone_ok(mp, now, r))
-        card_op_end(&mp->op, now, true, NULL);
-}
-
-static scn_status_t field_start(scn_run_t *run, scn_step_t *st,
-                                sim_time_t now)
-{
-    mcu_part_t *mp = part(run);
-    card_op_start(&mp->op, run, st);
-    mp->op.detached = false;
-    return phone_started(mp, now,
-                         phone_field(mp->phone, now,
-                                     scn_get_bool(st->json, "on", true),
-                                     simple_done, mp));
-}
-
-static const scn_field_t activate_fields[] = {
-    { .key = "expect_uid", .type = SCN_T_HEX, .min = 4, .max = 10,
-      .help = "the UID expected" },
-    { .key = "expect_ats", .type = SCN_T_HEX, .max = 32,
-      .help = "the ATS expected (without CRC_A)" },
-    { 0 },
-};
-
-static void activate_done(void *ctx, sim_time_t now, const phone_result_t *r)
-{
-    mcu_part_t *mp = ctx;
-    if (!phone_ok(mp, now, r))
-        return;
-    uint8_t want[32];
-    char got[80], w[80];
-    size_t n = scn_get_hex(mp->op.json, "expect_uid", want, sizeof want);
-    if (n && (n != r->uid_len || memcmp(want, r->uid, n) != 0)) {
-        card_hex(got, sizeof got, r->uid, r->uid_len);
-        card_hex(w, sizeof w, want, n);
-        card_op_end(&mp->op, now, false, "UID %s, expected %s", got, w);
-        return;
-    }
-    n = scn_get_hex(mp->op.json, "expect_ats", want, sizeof want);
-    if (n && (n != r->ats_len || memcmp(want, r->ats, n) != 0)) {
-        card_hex(got, sizeof got, r->ats, r->ats_len);
-        card_hex(w, sizeof w, want, n);
-        card_op_end(&mp->op, now, false, "ATS %s, expected %s", got, w);
-        return;
-    }
-    card_hex(got, sizeof got, r->uid, r->uid_len);
-    card_hex(w, sizeof w, r->ats, r->ats_len);
-    card_op_end(&mp->op, now, true, "UID %s SAK %02X ATS %s", got, r->sak, w);
-}
-
-static scn_status_t activate_start(scn_run_t *run, scn_step_t *st,
-                                   sim_time_t now)
-{
-    mcu_part_t *mp = part(run);
-    card_op_start(&mp->op, run, st);
-    return phone_started(mp, now, phone_activate(mp->phone, now,
-                                                 activate_done, mp));
-}
-
-static const scn_field_t nfc_apdu_fields[] = {
-    { .key = "apdu", .type = SCN_T_HEX, .required = true, .max = 261,
-      .help = "the command APDU" },
-    { .key = "expect_sw", .type = SCN_T_HEX, .min = 2, .max = 2,
-      .help = "the status word expected, e.g. \"9000\"" },
-    { .key = "expect_data", .type = SCN_T_HEX, .max = 256,
-      .help = "the response data expected (without the SW)" },
-    { .key = "detach", .type = SCN_T_BOOL,
-      .help = "the step ends at once; nfc.join waits for the outcome" },
-    { 0 },
-};
-
-static void apdu_done(void *ctx, sim_time_t now, const phone_result_t *r)
-{
-    mcu_part_t *mp = ctx;
-    if (phone_ok(mp, now, r))
-        card_apdu_result(&mp->op, now, r->sw, r->data, r->len);
-}
-
-static scn_status_t apdu_start(scn_run_t *run, scn_step_t *st,
-                               sim_time_t now)
-{
-    mcu_part_t *mp = part(run);
-    uint8_t apdu[261];
-    size_t n = scn_get_hex(st->json, "apdu", apdu, sizeof apdu);
-    card_op_start(&mp->op, run, st);
-    return phone_started(mp, now, phone_transmit(mp->phone, now, apdu, n,
-                                                 apdu_done, mp));
-}
-
-static scn_status_t deselect_start(scn_run_t *run, scn_step_t *st,
-                                   sim_time_t now)
-{
-    mcu_part_t *mp = part(run);
-    card_op_start(&mp->op, run, st);
-    return phone_started(mp, now, phone_deselect(mp->phone, now,
-                                                 simple_done, mp));
-}
-
-static scn_status_t join_start(scn_run_t *run, scn_step_t *st,
-                               sim_time_t now)
-{
-    (void)st;
-    return card_op_join(&part(run)->op, now);
-}
-
-/* nfc.update_cos: SELECT the card manager, OPEN the SE, update. */
-static const scn_field_t nfc_update_fields[] = {
-    { .key = "se", .type = SCN_T_INT, .required = true, .min = 0,
-      .max = CARD_MAX_SE - 1, .help = "the SE to update" },
-    CARD_UPDATE_FIELDS
-    { .key = "detach", .type = SCN_T_BOOL,
-      .help = "the step ends at once; nfc.join waits for the outcome" },
-    { 0 },
-};
-
-static void nu_step(void *ctx, sim_time_t now, const phone_result_t *r)
-{
-    mcu_part_t *mp = ctx;
-    if (!phone_ok(mp, now, r))
-        return;
-    static const char *const what[] = { "SELECT card manager", "OPEN" };
-    if (r->sw != CM_SW_OK) {
-        card_op_end(&mp->op, now, false, "%s: SW %04X",
-                    what[mp->nu_phase], r->sw);
-        return;
-    }
-    if (mp->nu_phase == 0) {
-        mp->nu_phase = 1;
-        uint8_t open[4] = { CM_CLA, CM_INS_OPEN, (uint8_t)mp->nu_se, 0 };
-        phone_status_t s = phone_transmit(mp->phone, now, open, sizeof open,
-                                          nu_step, mp);
-        if (s != PHONE_OK)
-            card_op_end(&mp->op, now, false, "phone: %s",
-                        phone_status_name(s));
-        return;
-    }
-    mp->nu_phase = 2;
-    if (mp->nu_invalidate)
-        card_invalidate_begin(&mp->op, now, phone_update_transmit, mp->phone);
-    else
-        card_update_begin(&mp->op, now, phone_update_transmit, mp->phone);
-}
-
-/* SELECT the card manager, then OPEN SE nu_se (nu_step goes on). */
-static scn_status_t nu_open(mcu_part_t *mp, sim_time_t now)
-{
-    mp->nu_phase = 0;
-    static const uint8_t select_cm[5 + CM_AID_LEN] = {
-        0x00, 0xA4, 0x04, 0x00, CM_AID_LEN, 0xA0, 0x00, 0x00, 0x09, 0x99,
-        0x43, 0x53, 0x4D, 0x47, 0x52,
-    };
-    return phone_started(mp, now, phone_transmit(mp->phone, now, select_cm,
-                                                 sizeof select_cm, nu_step,
-                                                 mp));
-}
-
-static scn_status_t nfc_update_start(scn_run_t *run, scn_step_t *st,
-                                     sim_time_t now)
-{
-    mcu_part_t *mp = part(run);
-    card_t *cd = run->model;
-    card_op_start(&mp->op, run, st);
-    mp->nu_se = (unsigned)scn_get_int(st->json, "se", 0);
-    if (mp->nu_se >= cd->n_se) {
-        card_op_end(&mp->op, now, false, "the card has no SE%u", mp->nu_se);
-        return card_op_started(&mp->op);
-    }
-    if (!card_update_load(&mp->op, now))
-        return card_op_started(&mp->op);
-    mp->nu_invalidate = false;
-    return nu_open(mp, now);
-}
-
-static const scn_field_t nfc_invalidate_fields[] = {
-    { .key = "se", .type = SCN_T_INT, .required = true, .min = 0,
-      .max = CARD_MAX_SE - 1, .help = "the SE whose COS is invalidated" },
-    CARD_INVALIDATE_FIELDS
-    { .key = "detach", .type = SCN_T_BOOL,
-      .help = "the step ends at once; nfc.join waits for the outcome" },
-    { 0 },
-};
-
-static scn_status_t nfc_invalidate_start(scn_run_t *run, scn_step_t *st,
-                                         sim_time_t now)
-{
-    mcu_part_t *mp = part(run);
-    card_t *cd = run->model;
-    card_op_start(&mp->op, run, st);
-    mp->nu_se = (unsigned)scn_get_int(st->json, "se", 0);
-    if (mp->nu_se >= cd->n_se) {
-        card_op_end(&mp->op, now, false, "the card has no SE%u", mp->nu_se);
-        return card_op_started(&mp->op);
-    }
-    mp->nu_invalidate = true;
-    return nu_open(mp, now);
 }
 
 /* ---- MCU expectations ------------------------------------------------ */
@@ -772,45 +542,6 @@ static scn_status_t ble_start(scn_run_t *run, scn_step_t *st,
     return SCN_STEP_DONE;
 }
 
-static const scn_action_def_t field_action = {
-    .name = "nfc.field", .help = "the phone's field on or off",
-    .fields = field_fields, .start = field_start,
-};
-static const scn_action_def_t activate_action = {
-    .name = "nfc.activate",
-    .help = "the phone activates the card: REQA, anticollision, SELECT, "
-            "RATS/ATS (field on first if off)",
-    .fields = activate_fields, .start = activate_start,
-};
-static const scn_action_def_t nfc_apdu_action = {
-    .name = "nfc.apdu",
-    .help = "one command APDU from the phone over NFC (ISO 14443-4), "
-            "activating first if needed",
-    .fields = nfc_apdu_fields, .start = apdu_start,
-};
-static const scn_action_def_t deselect_action = {
-    .name = "nfc.deselect", .help = "the phone sends S(DESELECT)",
-    .fields = (const scn_field_t[]){ { 0 } }, .start = deselect_start,
-};
-static const scn_action_def_t nfc_update_action = {
-    .name = "nfc.update_cos",
-    .help = "update SE se's COS from the phone over NFC: SELECT the card "
-            "manager, OPEN se, BEGIN, LOAD blocks, COMMIT",
-    .fields = nfc_update_fields, .check = card_update_check,
-    .start = nfc_update_start,
-};
-static const scn_action_def_t nfc_invalidate_action = {
-    .name = "nfc.invalidate",
-    .help = "the issuer's signed INVALIDATE of SE se's COS from the phone: "
-            "SELECT the card manager, OPEN se, GET DATA serial, GET "
-            "CHALLENGE, INVALIDATE",
-    .fields = nfc_invalidate_fields, .start = nfc_invalidate_start,
-};
-static const scn_action_def_t join_action = {
-    .name = "nfc.join",
-    .help = "wait for the phone's detached operation and take its outcome",
-    .fields = (const scn_field_t[]){ { 0 } }, .start = join_start,
-};
 static const scn_action_def_t expect_action = {
     .name = "mcu.expect",
     .help = "wait until the MCU's firmware has reported the working mode, "
@@ -833,7 +564,5 @@ static const scn_action_def_t ble_action = {
 };
 
 const scn_action_def_t *const card_mcu_actions[] = {
-    &field_action, &activate_action, &nfc_apdu_action, &deselect_action,
-    &nfc_update_action, &nfc_invalidate_action, &join_action, &expect_action, &forwarded_action,
-    &ble_action, NULL,
+    &expect_action, &forwarded_action, &ble_action, NULL,
 };

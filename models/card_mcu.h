@@ -17,6 +17,8 @@ extern const scn_field_t card_nfc_fields[];
 extern const scn_field_t card_phone_fields[];
 
 extern const scn_action_def_t *const card_mcu_actions[];
+/* card_phone.c: nfc.* and ble.* */
+extern const scn_action_def_t *const card_phone_actions[];
 
 /* Builds the MCU (registering its node), the NFC front end and the phone;
  * after the pads and the reader, before the SEs. -1 with "FILE: $.path:

@@ -26,6 +26,7 @@ static const scn_action_def_t *const *const action_tables[] = {
     testbench_actions,
     card_contact_actions,
     card_mcu_actions,
+    card_phone_actions,
     NULL,
 };
 

@@ -47,7 +47,8 @@
 
 #define MCU_RADIO_CTRL_ADV      (1u << 0)   /* advertise while not connected */
 #define MCU_RADIO_CTRL_TERMINATE (1u << 1)  /* W1: end the connection
-                                             * (LL_TERMINATE_IND 0x16);
+                                             * (LL_TERMINATE_IND 0x13 to the peer,
+                                             * DISC_REASON 0x16 here);
                                              * reads 0 */
 
 #define MCU_RADIO_STATUS_CONNECTED (1u << 0)

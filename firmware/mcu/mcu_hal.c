@@ -18,6 +18,7 @@
 #include "cm0.h"
 #include "regs/mcu_iso.h"
 #include "regs/mcu_map.h"
+#include "regs/mcu_radio.h"
 #include "regs/mcu_spi.h"
 #include "regs/mcu_sysctl.h"
 #include "regs/mcu_timer.h"
@@ -36,6 +37,8 @@ typedef struct hal_iso {
 typedef struct mcu_hal {
     volatile uint32_t events;
     volatile uint32_t sense_edges;
+    volatile uint32_t radio_events;     /* EVENT bits seen */
+    volatile uint32_t radio_irqen;      /* IRQEN as written */
     hal_iso_t iso[MCU_ISO_PORTS];
 } mcu_hal_t;
 
@@ -45,6 +48,10 @@ static mcu_hal_t mcu_hal;
 #define TIM(r)      (MCU_TIMER_BASE + (r))
 #define SPI(r)      (MCU_SPI_BASE + (r))
 #define ISO(n, r)   (MCU_ISO_PORT_BASE(n) + (r))
+#define RAD(r)      (MCU_RADIO_BASE + (r))
+
+#define RADIO_IRQEN (MCU_RADIO_EV_CONNECTED | MCU_RADIO_EV_DISCONNECTED | \
+                     MCU_RADIO_EV_RX)
 
 /* SCK = 16 MHz / 2 = 8 MHz, the front end's maximum (nfc_spi.h) */
 #define MCU_SPI_DIV 2u
@@ -66,10 +73,13 @@ void mcu_hal_init(void)
     cm0_write32(SPI(MCU_SPI_CTRL),
                 MCU_SPI_CTRL_EN | (MCU_SPI_DIV << MCU_SPI_CTRL_DIV_SHIFT));
     cm0_write32(SYS(MCU_SYSCTL_SENSE_EDGE), 0xFFFFFFFFu);
+    cm0_write32(RAD(MCU_RADIO_IRQEN), 0);
+    cm0_write32(RAD(MCU_RADIO_EVENT), 0xFFFFFFFFu);
     cm0_write32(SYS(MCU_SYSCTL_SENSE_IRQEN), MCU_SENSE_CONTACT_VCC |
                 MCU_SENSE_BLE_LINK | MCU_SENSE_PADS_MASK);
     uint32_t lines = (1u << MCU_IRQ_TIMER) | (1u << MCU_IRQ_SPI) |
-                     (1u << MCU_IRQ_NFC) | (1u << MCU_IRQ_SENSE);
+                     (1u << MCU_IRQ_NFC) | (1u << MCU_IRQ_SENSE) |
+                     (1u << MCU_IRQ_RADIO);
     for (unsigned n = 0; n < MCU_ISO_PORTS; n++)
         lines |= 1u << MCU_IRQ_ISO(n);
     cm0_write32(NVIC_ICPR, lines);
@@ -342,3 +352,106 @@ ISO_HANDLER(4)
 ISO_HANDLER(5)
 ISO_HANDLER(6)
 ISO_HANDLER(7)
+
+/* BLE radio -------------------------------------------------------------- */
+
+void mcu_hal_radio_init(const uint8_t *adv, size_t len, unsigned interval)
+{
+    for (size_t i = 0; i < len; i += 4) {
+        uint32_t w = 0;
+        for (size_t k = 0; k < 4 && i + k < len; k++)
+            w |= (uint32_t)adv[i + k] << (8 * k);
+        cm0_write32(RAD(MCU_RADIO_ADV_DATA + i), w);
+    }
+    cm0_write32(RAD(MCU_RADIO_ADV_LEN), len);
+    cm0_write32(RAD(MCU_RADIO_ADV_INT), interval);
+    cm0_write32(RAD(MCU_RADIO_EVENT), 0xFFFFFFFFu);
+    mcu_hal.radio_irqen = RADIO_IRQEN;
+    cm0_write32(RAD(MCU_RADIO_IRQEN), RADIO_IRQEN);
+    cm0_write32(RAD(MCU_RADIO_CTRL), MCU_RADIO_CTRL_ADV);
+}
+
+void mcu_hal_radio_irq(void)
+{
+    uint32_t e = cm0_read32(RAD(MCU_RADIO_EVENT));
+    cm0_write32(RAD(MCU_RADIO_EVENT), e);
+    mcu_hal.radio_events |= e;
+    bool wake = (e & RADIO_IRQEN) != 0;
+    if ((e & MCU_RADIO_EV_TXDONE) &&
+        (mcu_hal.radio_irqen & MCU_RADIO_EV_TXDONE)) {
+        /* the loop waited for a slot: once is enough */
+        mcu_hal.radio_irqen = RADIO_IRQEN;
+        cm0_write32(RAD(MCU_RADIO_IRQEN), RADIO_IRQEN);
+        wake = true;
+    }
+    if (wake)
+        set_event(MCU_EV_RADIO);
+}
+
+uint32_t mcu_hal_radio_take_events(void)
+{
+    cm0_irq_disable();
+    uint32_t e = mcu_hal.radio_events;
+    mcu_hal.radio_events = 0;
+    cm0_irq_enable();
+    return e;
+}
+
+bool mcu_hal_radio_connected(void)
+{
+    return (cm0_read32(RAD(MCU_RADIO_STATUS)) &
+            MCU_RADIO_STATUS_CONNECTED) != 0;
+}
+
+size_t mcu_hal_radio_rx(uint8_t *buf, size_t cap)
+{
+    size_t len = cm0_read32(RAD(MCU_RADIO_RX_LEN));
+    if (len == 0)
+        return 0;
+    if (len > cap)
+        len = cap;
+    for (size_t i = 0; i < len; i += 4) {
+        uint32_t w = cm0_read32(RAD(MCU_RADIO_RXBUF + i));
+        for (size_t k = 0; k < 4 && i + k < len; k++)
+            buf[i + k] = (uint8_t)(w >> (8 * k));
+    }
+    cm0_write32(RAD(MCU_RADIO_RX_POP), 1);
+    return len;
+}
+
+bool mcu_hal_radio_tx_free(void)
+{
+    return (cm0_read32(RAD(MCU_RADIO_STATUS)) &
+            MCU_RADIO_STATUS_TXFREE) != 0;
+}
+
+void mcu_hal_radio_tx(const uint8_t *frame, size_t len)
+{
+    for (size_t i = 0; i < len; i += 4) {
+        uint32_t w = 0;
+        for (size_t k = 0; k < 4 && i + k < len; k++)
+            w |= (uint32_t)frame[i + k] << (8 * k);
+        cm0_write32(RAD(MCU_RADIO_TXBUF + i), w);
+    }
+    cm0_write32(RAD(MCU_RADIO_TX_LEN), len);
+}
+
+bool mcu_hal_radio_tx_wait(void)
+{
+    cm0_irq_disable();
+    mcu_hal.radio_irqen = RADIO_IRQEN | MCU_RADIO_EV_TXDONE;
+    cm0_write32(RAD(MCU_RADIO_IRQEN), mcu_hal.radio_irqen);
+    cm0_irq_enable();
+    /* a slot freed before TXDONE was enabled raises nothing: look again */
+    return mcu_hal_radio_tx_free();
+}
+
+void mcu_hal_radio_tx_idle(void)
+{
+    if (!(mcu_hal.radio_irqen & MCU_RADIO_EV_TXDONE))
+        return;
+    cm0_irq_disable();
+    mcu_hal.radio_irqen = RADIO_IRQEN;
+    cm0_write32(RAD(MCU_RADIO_IRQEN), RADIO_IRQEN);
+    cm0_irq_enable();
+}

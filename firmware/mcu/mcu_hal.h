@@ -13,6 +13,12 @@
  * and set an event bit. Everything else runs in thread mode, in
  * mcu_main.c's loop, which sleeps with WFI while there is nothing to do.
  *
+ * The radio handler acknowledges EVENT, keeps the bits for
+ * mcu_hal_radio_take_events and wakes the loop for CONNECTED,
+ * DISCONNECTED and RX; TXDONE interrupts only while the loop waits for a
+ * free TX slot (mcu_hal_radio_tx_wait), so frames the radio acknowledges
+ * wake nobody when there is nothing more to send.
+ *
  * Only mcu_main.c, se_port.c and nfc_link.c call this; the router, card
  * manager and mode logic do not (they are host-tested). */
 #ifndef FIRMWARE_MCU_MCU_HAL_H
@@ -26,6 +32,7 @@
 #define MCU_EV_TIMER        (1u << 0)
 #define MCU_EV_NFC          (1u << 1)
 #define MCU_EV_SENSE        (1u << 2)
+#define MCU_EV_RADIO        (1u << 3)
 #define MCU_EV_ISO(n)       (1u << (8u + (n)))
 #define MCU_EV_ISO_MASK     0x0000FF00u
 
@@ -94,11 +101,33 @@ int mcu_hal_iso_get(unsigned n);
 /* TIMER count at which the last character was taken from the FIFO. */
 uint32_t mcu_hal_iso_last_rx(unsigned n);
 
+/* BLE radio (regs/mcu_radio.h). Init: AdvData, interval (0.625 ms
+ * units), IRQEN = CONNECTED | DISCONNECTED | RX, advertising on (CTRL.ADV:
+ * the radio advertises whenever it is not connected). */
+void mcu_hal_radio_init(const uint8_t *adv, size_t len, unsigned interval);
+/* EVENT bits the handler saw since the last call. */
+uint32_t mcu_hal_radio_take_events(void);
+bool mcu_hal_radio_connected(void);         /* STATUS.CONNECTED */
+/* The oldest received frame into buf (room for cap bytes, at least
+ * MCU_RADIO_FRAME_MAX), popped; returns its length (cut to cap), 0 if
+ * none. */
+size_t mcu_hal_radio_rx(uint8_t *buf, size_t cap);
+bool mcu_hal_radio_tx_free(void);           /* STATUS.TXFREE */
+/* Queues frame[0..len) (4..MCU_RADIO_FRAME_MAX bytes); needs a free slot. */
+void mcu_hal_radio_tx(const uint8_t *frame, size_t len);
+/* No free slot: TXDONE is enabled to wake the loop (event RADIO) when one
+ * frees. Returns true if one freed meanwhile (no wake-up will come: send
+ * at once). */
+bool mcu_hal_radio_tx_wait(void);
+/* Nothing more to send: TXDONE no longer interrupts. */
+void mcu_hal_radio_tx_idle(void);
+
 /* Interrupt handlers (mcu_start.c's vector table) */
 void mcu_hal_timer_irq(void);
 void mcu_hal_spi_irq(void);
 void mcu_hal_nfc_irq(void);
 void mcu_hal_sense_irq(void);
+void mcu_hal_radio_irq(void);
 void mcu_hal_iso_irq0(void);
 void mcu_hal_iso_irq1(void);
 void mcu_hal_iso_irq2(void);

@@ -1,25 +1,31 @@
 /* SPDX-License-Identifier: MIT */
 /* firmware/mcu/mcu_main.c - the MCU firmware's main loop: activates the
  * SEs, follows the sense inputs (contact VCC, the pads' switch pins, the
- * BLE link) and the NFC front end's events, routes the phone's APDUs
- * (router.c) to the card manager or an SE (se_port.c), and sleeps (WFI)
- * whenever nothing is due (docs/mcu-firmware.md).
+ * BLE link stub), the NFC front end's events and the BLE radio's, routes
+ * the phone's APDUs from either channel (router.c) to the card manager
+ * or an SE (se_port.c), and sleeps (WFI) whenever nothing is due
+ * (docs/mcu-firmware.md).
  *
  * Notes
  * - The SEs are activated concurrently: each port runs its own state
  *   machine, so start-up takes one activation's time, not NSE of them.
- * - One C-APDU is handled at a time: the front end sends no new APDU
- *   before the answer; one that arrives while a cut exchange is still
- *   finishing on an SE waits until it has.
- * - BLE has no transport yet: the link only counts for the mode. */
+ * - One C-APDU is handled at a time for the whole card: each channel
+ *   sends no new APDU before its answer; an APDU of one channel waits
+ *   while the other's (or a cut exchange) is on an SE. When both wait,
+ *   the channel not served last goes first.
+ * - BLE: the radio advertises from start-up; its frames go through
+ *   ble_host.c (L2CAP, ATT, the APDU transport). The TX slots are filled
+ *   as long as frames wait; TXDONE wakes the loop only while some wait. */
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ble_host.h"
 #include "mcu_hal.h"
 #include "mode.h"
 #include "nfc_link.h"
 #include "regs/mcu_map.h"
+#include "regs/mcu_radio.h"
 #include "regs/mcu_sysctl.h"
 #include "router.h"
 #include "se_port.h"
@@ -42,6 +48,10 @@ typedef struct mcu_fw {
     size_t nfc_cmd_len;
     bool nfc_held;              /* nfc_cmd waits for the router */
     bool nfc_waiting;           /* the front end awaits our RESPONSE */
+    uint8_t last_chan;          /* the channel routed last */
+    ble_host_t ble;
+    uint8_t ble_frame[BLE_HOST_FRAME_MAX];  /* a frame to or from the radio */
+    uint8_t ble_cmd[BLE_APDU_MSG_MAX];      /* the BLE C-APDU being routed */
     uint32_t apdus;             /* counters for a debugger */
 } mcu_fw_t;
 
@@ -58,7 +68,8 @@ static void route_cb(void *ctx, uint32_t route)
 
 static void mode_refresh(mcu_fw_t *fw)
 {
-    if (mode_update(&fw->mode, mcu_hal_sense(), fw->field))
+    if (mode_update(&fw->mode, mcu_hal_sense(), fw->field,
+                    fw->ble.connected))
         mcu_hal_set_mode(fw->mode.value);
 }
 
@@ -71,6 +82,8 @@ static void do_act(mcu_fw_t *fw, router_act_t *act)
                 nfc_link_respond(act->data, act->len);
                 fw->nfc_waiting = false;
             }
+            if (act->chan == MCU_CHAN_BLE)
+                ble_host_respond(&fw->ble, act->data, act->len);
             return;
         case ROUTER_ACT_SEND: {
             unsigned se = act->se;
@@ -157,6 +170,91 @@ static void nfc_events(mcu_fw_t *fw)
     mcu_hal_nfc_rearm();
 }
 
+/* The link went down: the host forgets the connection, the router ends
+ * BLE's session and cuts its exchange. */
+static void ble_down(mcu_fw_t *fw)
+{
+    ble_host_disconnected(&fw->ble);
+    router_end(&fw->router, MCU_CHAN_BLE);
+}
+
+static void radio_events(mcu_fw_t *fw)
+{
+    uint32_t e = mcu_hal_radio_take_events();
+    if (e & (MCU_RADIO_EV_CONNECTED | MCU_RADIO_EV_DISCONNECTED)) {
+        if ((e & MCU_RADIO_EV_DISCONNECTED) && fw->ble.connected)
+            ble_down(fw);
+        if (e & MCU_RADIO_EV_CONNECTED) {
+            if (fw->ble.connected)      /* a disconnection we did not see */
+                ble_down(fw);
+            ble_host_connected(&fw->ble);
+        }
+        /* both in one look, connected then gone */
+        if (fw->ble.connected && !mcu_hal_radio_connected())
+            ble_down(fw);
+        mode_refresh(fw);
+    }
+    size_t n;
+    while ((n = mcu_hal_radio_rx(fw->ble_frame, sizeof fw->ble_frame))) {
+        unsigned ev = ble_host_rx(&fw->ble, fw->ble_frame, n, mcu_hal_now());
+        if (ev & BLE_XPORT_EV_CANCEL)
+            router_cancel(&fw->router, MCU_CHAN_BLE);
+        if (ev & BLE_XPORT_EV_MSG)
+            fw->apdus++;
+    }
+}
+
+/* Fills the radio's free TX slots with what the host has to send. */
+static void ble_tx(mcu_fw_t *fw)
+{
+    while (ble_host_tx_ready(&fw->ble)) {
+        if (!mcu_hal_radio_tx_free() && !mcu_hal_radio_tx_wait())
+            return;     /* TXDONE will wake the loop */
+        size_t n = ble_host_next_tx(&fw->ble, fw->ble_frame);
+        if (n == 0)
+            break;
+        mcu_hal_radio_tx(fw->ble_frame, n);
+    }
+    mcu_hal_radio_tx_idle();
+}
+
+/* Routes a waiting APDU of chan; false if it had none. */
+static bool route_held(mcu_fw_t *fw, unsigned chan)
+{
+    router_act_t act;
+    if (chan == MCU_CHAN_NFC) {
+        if (!fw->nfc_held)
+            return false;
+        fw->nfc_held = false;
+        router_apdu(&fw->router, MCU_CHAN_NFC, fw->nfc_cmd, fw->nfc_cmd_len,
+                    &act);
+    } else {
+        const uint8_t *a;
+        size_t n;
+        if (!ble_host_take(&fw->ble, &a, &n))
+            return false;
+        /* the transport's buffer is reused after a CANCEL while the SE
+         * may still be reading this one */
+        memcpy(fw->ble_cmd, a, n);
+        router_apdu(&fw->router, MCU_CHAN_BLE, fw->ble_cmd, n, &act);
+    }
+    fw->last_chan = (uint8_t)chan;
+    do_act(fw, &act);
+    return true;
+}
+
+static void route_waiting(mcu_fw_t *fw)
+{
+    unsigned first = fw->last_chan == MCU_CHAN_NFC ? MCU_CHAN_BLE
+                                                   : MCU_CHAN_NFC;
+    unsigned second = first == MCU_CHAN_NFC ? MCU_CHAN_BLE : MCU_CHAN_NFC;
+    if (router_busy(&fw->router))
+        return;
+    route_held(fw, first);
+    if (!router_busy(&fw->router))
+        route_held(fw, second);
+}
+
 static void ports_poll(mcu_fw_t *fw)
 {
     uint32_t now = mcu_hal_now();
@@ -174,12 +272,13 @@ static void ports_poll(mcu_fw_t *fw)
     }
 }
 
-/* Arms TIMER for the earliest port deadline. false: one is already due. */
+/* Arms TIMER for the earliest port or BLE transport deadline. false: one
+ * is already due. */
 static bool timer_arm(mcu_fw_t *fw)
 {
     uint32_t now = mcu_hal_now();
-    bool any = false;
     uint32_t best = 0;
+    bool any = ble_host_deadline(&fw->ble, &best);
     for (unsigned n = 0; n < fw->nse; n++) {
         uint32_t when;
         if (!se_port_deadline(&fw->port[n], &when))
@@ -203,6 +302,12 @@ void mcu_main(void)
     mcu_hal_init();
     fw->nse = mcu_hal_nse();
     router_init(&fw->router, fw->nse, route_cb, 0);
+    ble_host_init(&fw->ble);
+    {
+        uint8_t adv[BLE_HOST_ADV_LEN];
+        size_t n = ble_host_adv_data(adv);
+        mcu_hal_radio_init(adv, n, BLE_HOST_ADV_INT);
+    }
     uint32_t sense = mcu_hal_sense();
     fw->pads = sense & MCU_SENSE_PADS_MASK;
     for (unsigned n = 0; n < fw->nse; n++) {
@@ -222,14 +327,12 @@ void mcu_main(void)
             sense_changed(fw);
         if (ev & MCU_EV_NFC)
             nfc_events(fw);
+        if (ev & MCU_EV_RADIO)
+            radio_events(fw);
         ports_poll(fw);
-        if (fw->nfc_held && !router_busy(&fw->router)) {
-            router_act_t act;
-            fw->nfc_held = false;
-            router_apdu(&fw->router, MCU_CHAN_NFC, fw->nfc_cmd,
-                        fw->nfc_cmd_len, &act);
-            do_act(fw, &act);
-        }
+        route_waiting(fw);
+        ble_host_poll(&fw->ble, mcu_hal_now());
+        ble_tx(fw);
         if (!timer_arm(fw))
             continue;
         mcu_hal_sleep();

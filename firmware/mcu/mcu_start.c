@@ -3,7 +3,8 @@
  * firmware (at 0x0000_0000, mcu.ld).
  *
  * Reset_Handler sets up .data and .bss and enters mcu_main(). The
- * peripheral handlers are mcu_hal.c's (TIMER, SPI, NFC, SENSE, ISO 0-7);
+ * peripheral handlers are mcu_hal.c's (TIMER, SPI, NFC, SENSE, RADIO,
+ * ISO 0-7);
  * every other exception lands in mcu_fault(), which leaves the MCU
  * stopped (interrupts masked, WFI for ever); mcu_fault_ipsr keeps the
  * exception number for a debugger or the trace. */
@@ -62,7 +63,7 @@ const struct mcu_vectors mcu_vectors = {
     .initial_sp = __stack_top,
     .exceptions = { Reset_Handler, F, F, F, F, F, F, F, F, F, F, F, F, F, F },
     .irqs = { mcu_hal_timer_irq, mcu_hal_spi_irq, mcu_hal_nfc_irq,
-              mcu_hal_sense_irq, F, F, F, F,
+              mcu_hal_sense_irq, mcu_hal_radio_irq, F, F, F,
               mcu_hal_iso_irq0, mcu_hal_iso_irq1, mcu_hal_iso_irq2,
               mcu_hal_iso_irq3, mcu_hal_iso_irq4, mcu_hal_iso_irq5,
               mcu_hal_iso_irq6, mcu_hal_iso_irq7,

@@ -6,8 +6,13 @@
  * docs/mcu-firmware.md for the card manager's rules.
  *
  * Notes
- * - One session for the whole card (not one per channel): the card has
- *   one phone at a time.
+ * - One session per channel (NFC, BLE): OPEN, CLOSE, the card manager's
+ *   SELECT and an AID session on one channel leave the other's alone.
+ *   Both may hold a session on the same SE; its APDUs then interleave on
+ *   the SE (no logical channels).
+ * - One exchange at a time for the whole card: the caller holds the other
+ *   channel's APDU while router_busy() (NFC is kept alive by the front
+ *   end's S(WTX), BLE by the transport's KEEPALIVE).
  * - Forwarding an APDU inside a session is not a new decision and writes
  *   no ROUTE; opening, closing, refusing and aborting do.
  * - A SELECT by AID inside a session goes to the session's SE like any
@@ -67,12 +72,24 @@ static void send_to(router_t *r, router_act_t *act, unsigned op, unsigned se,
     act->len = len;
 }
 
-static void end_session(router_t *r)
+static router_chan_t *chan_of(router_t *r, unsigned chan)
 {
-    if (r->sess == ROUTER_SESS_NONE)
+    return &r->ch[chan < ROUTER_CHANS ? chan : 0];
+}
+
+static void end_session(router_t *r, unsigned chan)
+{
+    router_chan_t *c = chan_of(r, chan);
+    if (c->sess == ROUTER_SESS_NONE)
         return;
-    route(r, r->sess_se, r->sess_chan, MCU_ROUTE_CLOSED);
-    r->sess = ROUTER_SESS_NONE;
+    route(r, c->sess_se, chan, MCU_ROUTE_CLOSED);
+    c->sess = ROUTER_SESS_NONE;
+}
+
+static bool sess_on(router_t *r, unsigned chan, unsigned se)
+{
+    router_chan_t *c = chan_of(r, chan);
+    return c->sess != ROUTER_SESS_NONE && c->sess_se == se;
 }
 
 void router_init(router_t *r, unsigned nse, router_route_fn fn, void *ctx)
@@ -102,6 +119,7 @@ static unsigned next_candidate(const router_t *r, unsigned from)
 static void cm_command(router_t *r, unsigned chan, const uint8_t *apdu,
                        size_t len, router_act_t *act)
 {
+    router_chan_t *ch = chan_of(r, chan);
     cmgr_cmd_t c;
     uint16_t sw = cmgr_decode(apdu, len, r->nse, &c);
     if (sw != CM_SW_OK) {
@@ -112,8 +130,7 @@ static void cm_command(router_t *r, unsigned chan, const uint8_t *apdu,
     case CM_INS_LIST: {
         for (unsigned i = 0; i < r->nse; i++)
             cmgr_record(&r->rsp[i * CM_REC_LEN], i, r->state[i],
-                        r->version[i],
-                        r->sess != ROUTER_SESS_NONE && r->sess_se == i);
+                        r->version[i], sess_on(r, chan, i));
         reply_sw(r, act, chan, r->nse * CM_REC_LEN, CM_SW_OK);
         return;
     }
@@ -128,10 +145,9 @@ static void cm_command(router_t *r, unsigned chan, const uint8_t *apdu,
             reply_sw(r, act, chan, 0, CM_SW_SE_MUTE);
             return;
         }
-        end_session(r);
-        r->sess = ROUTER_SESS_OPEN;
-        r->sess_se = c.se;
-        r->sess_chan = (uint8_t)chan;
+        end_session(r, chan);
+        ch->sess = ROUTER_SESS_OPEN;
+        ch->sess_se = c.se;
         route(r, c.se, chan, MCU_ROUTE_SESSION);
         reply_sw(r, act, chan, 0, CM_SW_OK);
         return;
@@ -151,7 +167,7 @@ static void cm_command(router_t *r, unsigned chan, const uint8_t *apdu,
         act->len = 0;
         return;
     default: /* CM_INS_CLOSE */
-        end_session(r);
+        end_session(r, chan);
         reply_sw(r, act, chan, 0, CM_SW_OK);
         return;
     }
@@ -160,6 +176,7 @@ static void cm_command(router_t *r, unsigned chan, const uint8_t *apdu,
 void router_apdu(router_t *r, unsigned chan, const uint8_t *apdu, size_t len,
                  router_act_t *act)
 {
+    router_chan_t *ch = chan_of(r, chan);
     act_none(act);
     if (router_busy(r)) {
         /* the caller holds APDUs while busy; this is its mistake */
@@ -167,17 +184,17 @@ void router_apdu(router_t *r, unsigned chan, const uint8_t *apdu, size_t len,
         return;
     }
     if (cmgr_is_select(apdu, len)) {
-        end_session(r);
-        r->cm_selected = true;
+        end_session(r, chan);
+        ch->cm_selected = true;
         reply_sw(r, act, chan, 0, CM_SW_OK);
         return;
     }
-    if (r->sess == ROUTER_SESS_OPEN && cmgr_is_command(apdu, len)) {
+    if (ch->sess == ROUTER_SESS_OPEN && cmgr_is_command(apdu, len)) {
         cm_command(r, chan, apdu, len, act);
         return;
     }
-    if (r->sess != ROUTER_SESS_NONE) {
-        unsigned se = r->sess_se;
+    if (ch->sess != ROUTER_SESS_NONE) {
+        unsigned se = ch->sess_se;
         if (r->state[se] == MCU_SE_CONTACT) {
             route(r, se, chan, MCU_ROUTE_REFUSED_CONTACT);
             reply_sw(r, act, chan, 0, CM_SW_CONTACT);
@@ -202,7 +219,7 @@ void router_apdu(router_t *r, unsigned chan, const uint8_t *apdu, size_t len,
         send_to(r, act, ROUTER_OP_SELECT, se, chan, apdu, len);
         return;
     }
-    if (r->cm_selected && len >= 1 && apdu[0] == CM_CLA) {
+    if (ch->cm_selected && len >= 1 && apdu[0] == CM_CLA) {
         cm_command(r, chan, apdu, len, act);
         return;
     }
@@ -236,11 +253,11 @@ void router_se_done(router_t *r, unsigned se, int result, const uint8_t *rsp,
     }
     /* ROUTER_OP_SELECT */
     if (result == ROUTER_SE_OK && apdu_sw(rsp, len) == CM_SW_OK) {
+        router_chan_t *ch = chan_of(r, chan);
         r->op = ROUTER_OP_NONE;
-        r->sess = ROUTER_SESS_AID;
-        r->sess_se = (uint8_t)se;
-        r->sess_chan = (uint8_t)chan;
-        r->cm_selected = false;
+        ch->sess = ROUTER_SESS_AID;
+        ch->sess_se = (uint8_t)se;
+        ch->cm_selected = false;
         route(r, se, chan, MCU_ROUTE_AID);
         act->kind = ROUTER_ACT_REPLY;
         act->chan = (uint8_t)chan;
@@ -279,26 +296,32 @@ void router_set_se(router_t *r, unsigned se, unsigned state, unsigned version,
         }
         return;
     }
-    if (prev == MCU_SE_CONTACT && r->sess != ROUTER_SESS_NONE &&
-        r->sess_se == se)
-        end_session(r);     /* the SE was reset: its session state is gone */
+    /* back from the pads, the SE was reset: sessions on it have lost
+     * their application state */
+    if (prev == MCU_SE_CONTACT)
+        for (unsigned c = 1; c < ROUTER_CHANS; c++)
+            if (sess_on(r, c, se))
+                end_session(r, c);
     if (op_here && r->op == ROUTER_OP_RESET) {
         unsigned chan = r->op_chan;
         r->op = ROUTER_OP_NONE;
         if (chan == 0)
             return;
-        cmgr_record(r->rsp, se, state, version,
-                    r->sess != ROUTER_SESS_NONE && r->sess_se == se);
+        cmgr_record(r->rsp, se, state, version, sess_on(r, chan, se));
         reply_sw(r, act, chan, CM_REC_LEN, CM_SW_OK);
     }
 }
 
 void router_end(router_t *r, unsigned chan)
 {
-    if (r->sess != ROUTER_SESS_NONE && r->sess_chan == chan)
-        end_session(r);
-    r->cm_selected = false;
-    if (r->op != ROUTER_OP_NONE && r->op_chan == chan) {
+    end_session(r, chan);
+    chan_of(r, chan)->cm_selected = false;
+    router_cancel(r, chan);
+}
+
+void router_cancel(router_t *r, unsigned chan)
+{
+    if (r->op != ROUTER_OP_NONE && r->op_chan == chan && chan != 0) {
         route(r, r->op_se, chan, MCU_ROUTE_ABORTED);
         r->op_chan = 0;
     }

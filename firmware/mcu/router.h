@@ -31,6 +31,7 @@
 #define ROUTER_MAX_SE       8u
 #define ROUTER_NO_SE        15u     /* MCU_ROUTE's se for "none" */
 #define ROUTER_RSP_MAX      (ROUTER_MAX_SE * CM_REC_LEN + 2u)
+#define ROUTER_CHANS        3u      /* indexed by MCU_CHAN_* (0 unused) */
 
 enum router_act_kind {
     ROUTER_ACT_NONE = 0,
@@ -70,12 +71,20 @@ enum router_se_result {
 
 typedef void (*router_route_fn)(void *ctx, uint32_t route);
 
+/* What one channel (NFC, BLE) has open: each has its own, so an OPEN or a
+ * SELECT on one leaves the other's session alone. */
+typedef struct router_chan {
+    bool cm_selected;               /* the card manager is current */
+    uint8_t sess, sess_se;          /* enum router_sess, its SE */
+} router_chan_t;
+
 typedef struct router {
     uint8_t nse;
     uint8_t state[ROUTER_MAX_SE];   /* MCU_SE_* */
     uint8_t version[ROUTER_MAX_SE];
-    bool cm_selected;               /* the card manager is current */
-    uint8_t sess, sess_se, sess_chan;
+    router_chan_t ch[ROUTER_CHANS]; /* by MCU_CHAN_* */
+    /* the one exchange in flight for the whole card (SE exchanges are
+     * serialised: the other channel's APDU waits) */
     uint8_t op, op_se, op_chan;     /* op_chan 0: answer discarded */
     const uint8_t *op_cmd;
     size_t op_len;
@@ -87,11 +96,12 @@ typedef struct router {
 /* nse SEs (at most ROUTER_MAX_SE), all ABSENT until router_set_se. */
 void router_init(router_t *r, unsigned nse, router_route_fn route, void *ctx);
 
-/* An exchange with an SE (or a reset) is going on: the caller holds new
- * APDUs until it is over. */
+/* An exchange with an SE (or a reset) is going on, for either channel:
+ * the caller holds new APDUs of every channel until it is over. */
 bool router_busy(const router_t *r);
 
-/* A C-APDU from channel chan (MCU_CHAN_NFC / _BLE). */
+/* A C-APDU from channel chan (MCU_CHAN_NFC / _BLE), routed in that
+ * channel's session. */
 void router_apdu(router_t *r, unsigned chan, const uint8_t *apdu, size_t len,
                  router_act_t *act);
 
@@ -109,5 +119,11 @@ void router_set_se(router_t *r, unsigned se, unsigned state, unsigned version,
  * ends, the card manager is no longer current, an exchange in flight for
  * it is cut (its answer will be dropped). */
 void router_end(router_t *r, unsigned chan);
+
+/* The channel gave up the APDU in flight (BLE CANCEL): the exchange is cut
+ * (ROUTE ABORTED, its answer will be dropped: it finishes on the SE and
+ * the next APDU waits until it has), the session stays. Nothing happens
+ * when no exchange of that channel is in flight. */
+void router_cancel(router_t *r, unsigned chan);
 
 #endif /* FIRMWARE_MCU_ROUTER_H */

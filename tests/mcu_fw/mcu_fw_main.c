@@ -8,6 +8,8 @@ static const check_suite_entry_t suites[] = {
     { "mcu_router", make_mcu_router_suite },
     { "mcu_mode", make_mcu_mode_suite },
     { "mcu_se_port", make_mcu_se_port_suite },
+    { "mcu_ble_att", make_mcu_ble_att_suite },
+    { "mcu_ble_xport", make_mcu_ble_xport_suite },
 };
 
 CHECK_RUNNER_MAIN("test_mcu_fw", suites)

@@ -9,5 +9,7 @@
 Suite *make_mcu_router_suite(void);
 Suite *make_mcu_mode_suite(void);
 Suite *make_mcu_se_port_suite(void);
+Suite *make_mcu_ble_att_suite(void);
+Suite *make_mcu_ble_xport_suite(void);
 
 #endif /* TESTS_MCU_FW_MCU_FW_TESTS_H */

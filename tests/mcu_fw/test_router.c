@@ -14,6 +14,7 @@
 #include "router.h"
 
 #define NFC MCU_CHAN_NFC
+#define BLE MCU_CHAN_BLE
 
 static router_t r;
 static router_act_t act;
@@ -122,7 +123,7 @@ START_TEST(select_cm)
 {
     APDU(SEL_CM);
     expect_sw(0x9000);
-    ck_assert(r.cm_selected);
+    ck_assert(r.ch[NFC].cm_selected);
     ck_assert(!router_busy(&r));
     APDU(SEL_CM_LE);
     expect_sw(0x9000);
@@ -277,7 +278,7 @@ START_TEST(aid_routing_order)
     se_answers(2, fci, sizeof fci);
     expect_reply(fci, sizeof fci);
     expect_routes(1, 0x212);
-    ck_assert(!r.cm_selected);
+    ck_assert(!r.ch[NFC].cm_selected);
     /* now everything goes to SE 2, card manager commands too */
     APDU(READ);
     expect_send(2, READ, sizeof READ);
@@ -386,7 +387,7 @@ START_TEST(field_off_cuts_exchange)
     router_end(&r, NFC);
     expect_routes(2, 0x511, 0x611);
     ck_assert(router_busy(&r));     /* until the SE has answered */
-    ck_assert(!r.cm_selected);
+    ck_assert(!r.ch[NFC].cm_selected);
     se_answers(1, OK, 2);
     ck_assert_uint_eq(act.kind, ROUTER_ACT_NONE);
     ck_assert(!router_busy(&r));
@@ -427,6 +428,127 @@ START_TEST(stale_answers_ignored)
 }
 END_TEST
 
+/* A C-APDU on BLE; its answer must come back on BLE. */
+static void ble(const uint8_t *a, size_t n)
+{
+    router_apdu(&r, BLE, a, n, &act);
+}
+#define BLE_APDU(x) ble(x, sizeof x)
+
+static void expect_ble_sw(uint16_t sw)
+{
+    uint8_t b[2] = { (uint8_t)(sw >> 8), (uint8_t)sw };
+    ck_assert_uint_eq(act.kind, ROUTER_ACT_REPLY);
+    ck_assert_uint_eq(act.chan, BLE);
+    ck_assert_uint_eq(act.len, 2);
+    ck_assert_mem_eq(act.data, b, 2);
+}
+
+START_TEST(sessions_per_channel)
+{
+    /* NFC opens SE 1, BLE opens SE 0: neither closes the other */
+    APDU(SEL_CM);
+    cm_cmd(CM_INS_OPEN, 1, false);
+    expect_sw(0x9000);
+    BLE_APDU(SEL_CM);
+    expect_ble_sw(0x9000);
+    ck_assert(r.ch[BLE].cm_selected);
+    static const uint8_t open0[] = { 0x80, 0x12, 0x00, 0x00 };
+    BLE_APDU(open0);
+    expect_ble_sw(0x9000);
+    expect_routes(2, 0x111, 0x120);
+    /* LIST on BLE flags BLE's session's SE */
+    BLE_APDU(LIST);
+    static const uint8_t want[] = { 0x00, 0x02, 0x01, 0x01,
+                                    0x01, 0x01, 0x01, 0x00,
+                                    0x02, 0x02, 0x02, 0x00, 0x90, 0x00 };
+    ck_assert_uint_eq(act.chan, BLE);
+    ck_assert_uint_eq(act.len, sizeof want);
+    ck_assert_mem_eq(act.data, want, sizeof want);
+    /* each channel's APDU goes to its own session's SE */
+    BLE_APDU(READ);
+    expect_send(0, READ, sizeof READ);
+    ck_assert_uint_eq(act.chan, BLE);
+    se_answers(0, OK, 2);
+    ck_assert_uint_eq(act.chan, BLE);
+    APDU(READ);
+    expect_send(1, READ, sizeof READ);
+    se_answers(1, OK, 2);
+    expect_reply(OK, 2);
+    /* a BLE SELECT of the card manager closes BLE's session only */
+    BLE_APDU(SEL_CM);
+    expect_routes(1, 0x520);
+    APDU(READ);
+    expect_send(1, READ, sizeof READ);
+    se_answers(1, OK, 2);
+    /* the link's end: BLE's state only */
+    BLE_APDU(open0);
+    router_end(&r, BLE);
+    expect_routes(2, 0x120, 0x520);
+    ck_assert(!r.ch[BLE].cm_selected);
+    ck_assert(r.ch[NFC].cm_selected);
+    ck_assert_uint_eq(r.ch[NFC].sess, ROUTER_SESS_OPEN);
+    BLE_APDU(READ);
+    expect_ble_sw(CM_SW_NO_SESSION);
+}
+END_TEST
+
+START_TEST(aid_session_on_ble)
+{
+    BLE_APDU(SEL_APP);
+    expect_send(0, SEL_APP, sizeof SEL_APP);
+    se_answers(0, NOTFOUND, 2);
+    expect_send(2, SEL_APP, sizeof SEL_APP);
+    se_answers(2, OK, 2);
+    ck_assert_uint_eq(act.chan, BLE);
+    expect_routes(1, 0x222);
+    ck_assert_uint_eq(r.ch[BLE].sess, ROUTER_SESS_AID);
+    ck_assert_uint_eq(r.ch[NFC].sess, ROUTER_SESS_NONE);
+    APDU(READ);
+    expect_sw(CM_SW_NO_SESSION);
+}
+END_TEST
+
+START_TEST(one_exchange_for_the_card)
+{
+    APDU(SEL_CM);
+    cm_cmd(CM_INS_OPEN, 1, false);
+    static const uint8_t open0[] = { 0x80, 0x12, 0x00, 0x00 };
+    BLE_APDU(SEL_CM);
+    BLE_APDU(open0);
+    expect_routes(2, 0x111, 0x120);
+    APDU(READ);
+    expect_send(1, READ, sizeof READ);
+    /* BLE must wait: the caller holds it while busy */
+    ck_assert(router_busy(&r));
+    se_answers(1, OK, 2);
+    expect_reply(OK, 2);
+    BLE_APDU(READ);
+    expect_send(0, READ, sizeof READ);
+}
+END_TEST
+
+START_TEST(ble_cancel_keeps_session)
+{
+    static const uint8_t open0[] = { 0x80, 0x12, 0x00, 0x00 };
+    BLE_APDU(SEL_CM);
+    BLE_APDU(open0);
+    BLE_APDU(READ);
+    expect_send(0, READ, sizeof READ);
+    router_cancel(&r, NFC);             /* not NFC's: nothing */
+    router_cancel(&r, BLE);
+    expect_routes(2, 0x120, 0x620);
+    ck_assert(router_busy(&r));         /* it finishes on the SE */
+    se_answers(0, OK, 2);
+    ck_assert_uint_eq(act.kind, ROUTER_ACT_NONE);
+    ck_assert(!router_busy(&r));
+    router_cancel(&r, BLE);             /* nothing in flight */
+    expect_routes(0);
+    BLE_APDU(READ);
+    expect_send(0, READ, sizeof READ);
+}
+END_TEST
+
 Suite *make_mcu_router_suite(void)
 {
     Suite *s = suite_create("mcu_router");
@@ -448,6 +570,10 @@ Suite *make_mcu_router_suite(void)
     tcase_add_test(tc, field_off_cuts_exchange);
     tcase_add_test(tc, se_mute_in_session);
     tcase_add_test(tc, stale_answers_ignored);
+    tcase_add_test(tc, sessions_per_channel);
+    tcase_add_test(tc, aid_session_on_ble);
+    tcase_add_test(tc, one_exchange_for_the_card);
+    tcase_add_test(tc, ble_cancel_keeps_session);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -281,7 +281,7 @@ static int save(const void *model, const char *dir, const char **names,
 
 const model_section_t card_section = {
     .def = &card_section_def,
-    .pcaps = MODEL_PCAP_APDU | MODEL_PCAP_NFC,
+    .pcaps = MODEL_PCAP_APDU | MODEL_PCAP_NFC | MODEL_PCAP_BLE,
     .build = build,
     .destroy = destroy,
     .stats = stats,

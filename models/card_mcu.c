@@ -9,10 +9,11 @@
  *   }
  *
  * Composition: the MCU (node "mcu", its real firmware, default
- * build/firmware/mcu.elf) with the NFC front end on its SPI bus in the same
- * node; one ISO 7816 line from each MCU master port to its SE, watched by a
+ * build/firmware/mcu.elf) with the NFC front end on its SPI bus and the BLE
+ * radio (models/ble_radio.c) on its bus, both in the same node; one ISO 7816 line from each MCU master port to its SE, watched by a
  * protocol analyser (models/t1_tap.h) that gives apdu.pcap its "MCU>SEn"
- * hop; the phone (PCD) in the world node with the air links both ways;
+ * hop; the phone's NFC reader (PCD) and BLE central in the world node
+ * with their air links both ways;
  * the sense link (world -> MCU: contact VCC and the switch pins, from the
  * pads; the BLE link input); the report link (MCU -> world: every write of
  * SYSCTL MODE / ROUTE / SE_STATE), through which the scenario sees what
@@ -23,8 +24,8 @@
  * nfc.update_cos (SELECT the card manager, OPEN the SE, then the update
  * client of cos_update.c through the phone), nfc.join (the outcome of a
  * detached NFC operation), mcu.expect (waits until the MCU has reported
- * the mode / route / SE state given), ble.link (the BLE link input, a
- * stand-in until the radio exists). */
+ * the mode / route / SE state given), mcu.wait_forwarded. The phone's
+ * own actions are in card_phone.c. */
 #include "models/card_mcu.h"
 
 #include <stdio.h>
@@ -34,11 +35,14 @@
 #include "cardsim_config.h"
 #include "firmware/include/card_manager.h"
 #include "firmware/include/regs/mcu_sysctl.h"
+#include "models/ble_ll.h"
+#include "models/ble_radio.h"
 #include "models/iso14443.h"
 #include "models/mcu.h"
 #include "models/nfc.h"
 #include "models/t1_tap.h"
 #include "models/terminals/phone.h"
+#include "models/terminals/phone_ble.h"
 #include "sim/fatal.h"
 
 #define MCU_ELF CARDSIM_BUILD_ROOT "/firmware/mcu.elf"
@@ -57,11 +61,14 @@ struct mcu_part {
     phone_t *phone;
     mcu_spi_slave_t spi;
     sim_link_t air_down, air_up, sense, report;
+    ble_radio_t radio;
+    mcu_mmio_t radio_mmio;
+    phone_ble_t *pble;
+    sim_link_t ble_down, ble_up;
     iso7816_line_t lines[CARD_MAX_SE];
     t1_tap_t tap[CARD_MAX_SE];
     char line_name[CARD_MAX_SE][24], tap_src[CARD_MAX_SE][24],
         tap_bus[CARD_MAX_SE][24], tap_path[CARD_MAX_SE][24];
-    bool ble_link;
     struct tap_ctx { mcu_part_t *mp; unsigned se; } tap_ctx[CARD_MAX_SE];
     /* commands the MCU forwarded to each SE, as the world learnt of them */
     uint64_t forwarded[CARD_MAX_SE];
@@ -112,6 +119,8 @@ const scn_field_t card_phone_fields[] = {
               "none; default 0)" },
     { .key = "retries", .type = SCN_T_INT, .min = -1, .max = 10,
       .help = "recovery attempts per block (default 2, -1 none)" },
+    { .key = "ble_mtu", .type = SCN_T_INT, .min = 23, .max = 517,
+      .help = "the ATT MTU the phone asks over BLE (default 517)" },
     { .key = "turnaround_fc", .type = SCN_T_INT, .min = 1172,
       .max = 13560000, .help = "carrier cycles from the card's frame to "
                                "the phone's next one (default 1172)" },
@@ -207,6 +216,22 @@ static void report_rx(void *ctx, const sim_msg_t *m, sim_time_t now)
         check_expect(mp, now);
 }
 
+static void radio_irq(void *ctx, sim_time_t now, bool level)
+{
+    mcu_part_t *mp = ctx;
+    mcu_set_radio_irq(&mp->mcu, now, level);
+}
+
+/* Both ends only send BLE packets, delivered at their end: none is
+ * shorter than an empty PDU (80 us). */
+static sim_time_t ble_air_lookahead(void *ctx, const sim_link_t *l,
+                                    sim_time_t src_eot)
+{
+    (void)ctx;
+    (void)l;
+    return sim_time_add(src_eot, ble_packet_time(0));
+}
+
 /* The card only ever sends frames to the phone, delivered at their end:
  * no frame is shorter than one byte. */
 static sim_time_t air_up_lookahead(void *ctx, const sim_link_t *l,
@@ -246,6 +271,17 @@ int card_mcu_build(card_t *cd, const cJSON *sec, char *err, size_t errlen)
     phone_init(mp->phone, run->sim, &pc);
     cd->nfc = (card_chan_t){ .name = "nfc", .tx = phone_update_transmit,
                              .term = mp->phone };
+    mp->pble = calloc(1, sizeof *mp->pble);
+    if (!mp->pble)
+        sim_fatal_plain("out of memory");
+    phone_ble_cfg_t bc = {
+        .name = "phone.ble", .path = "ble", .apdu_path = "BLE>MCU",
+        .node = &run->world, .bus = cd->bus,
+        .mtu = pj ? (unsigned)scn_get_int(pj, "ble_mtu", 0) : 0,
+    };
+    phone_ble_init(mp->pble, run->sim, &bc);
+    cd->ble = (card_chan_t){ .name = "ble", .tx = phone_ble_update_transmit,
+                             .term = mp->pble };
 
     /* the MCU */
     const cJSON *mj = cJSON_GetObjectItemCaseSensitive(sec, "mcu");
@@ -257,9 +293,14 @@ int card_mcu_build(card_t *cd, const cJSON *sec, char *err, size_t errlen)
         snprintf(elf, sizeof elf, "%s", MCU_ELF);
     mp->spi = (mcu_spi_slave_t){ .cs = nfc_spi_cs, .xfer = nfc_spi_xfer,
                                  .ctx = &mp->nfc };
+    mp->radio_mmio = (mcu_mmio_t){ .read = ble_radio_read,
+                                   .write = ble_radio_write,
+                                   .reset = ble_radio_reset,
+                                   .ctx = &mp->radio };
     mcu_cfg_t mc = {
         .firmware_elf = elf, .n_se = (unsigned)cd->n_se, .bus = cd->bus,
-        .spi = &mp->spi, .report = mcu_reported, .report_ctx = mp,
+        .spi = &mp->spi, .radio = &mp->radio_mmio, .report = mcu_reported,
+        .report_ctx = mp,
     };
     char sub[512];
     if (mcu_init(&mp->mcu, run->sim, &mc, sub, sizeof sub) != 0) {
@@ -301,8 +342,25 @@ int card_mcu_build(card_t *cd, const cJSON *sec, char *err, size_t errlen)
     }
     nfc_init(&mp->nfc, run->sim, &nc);
 
+    /* the BLE radio, in the MCU's node; its address from the MCU's
+     * config (a random static address: top bits of the last byte set) */
+    ble_radio_cfg_t rc = { .name = "radio", .node = mcu_node(&mp->mcu),
+                           .bus = cd->bus, .irq = radio_irq, .irq_ctx = mp,
+                           .addr = { 0x01, 0x53, 0x4D, 0x44, 0x52, 0xC3 } };
+    ble_radio_init(&mp->radio, run->sim, &rc);
+
     /* links between the world and the MCU's node */
     sim_node_t *mn = mcu_node(&mp->mcu);
+    sim_link_init(&mp->ble_down, run->sim, "ble-air.down", &run->world, mn,
+                  BLE_AIR_LATENCY, BLE_PACKET_MAX, ble_radio_air_rx,
+                  &mp->radio);
+    sim_link_init(&mp->ble_up, run->sim, "ble-air.up", mn, &run->world,
+                  BLE_AIR_LATENCY, BLE_PACKET_MAX, phone_ble_air_rx,
+                  mp->pble);
+    sim_link_set_lookahead(&mp->ble_down, ble_air_lookahead, NULL);
+    sim_link_set_lookahead(&mp->ble_up, ble_air_lookahead, NULL);
+    phone_ble_attach_air(mp->pble, &mp->ble_down);
+    ble_radio_attach_air(&mp->radio, &mp->ble_up);
     sim_link_init(&mp->air_down, run->sim, "nfc-air.down", &run->world, mn,
                   ISO14443_AIR_LATENCY, ISO14443_FRAME_MAX, nfc_air_rx,
                   &mp->nfc);
@@ -352,6 +410,11 @@ void card_mcu_destroy(card_t *cd)
         phone_cleanup(mp->phone);
         free(mp->phone);
     }
+    if (mp->pble) {
+        phone_ble_cleanup(mp->pble);
+        free(mp->pble);
+    }
+    ble_radio_cleanup(&mp->radio);
     nfc_cleanup(&mp->nfc);
     mcu_cleanup(&mp->mcu);
     free(mp);
@@ -381,6 +444,24 @@ void card_mcu_stats(const card_t *cd, cJSON *out)
     cJSON_AddNumberToObject(o, "wtx", (double)ps->wtx);
     cJSON_AddNumberToObject(o, "retries", (double)ps->retries);
     cJSON_AddItemToArray(out, o);
+    const phone_ble_stats_t *bs = phone_ble_stats(mp->pble);
+    o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "name", "phone.ble");
+    cJSON_AddNumberToObject(o, "apdus", (double)bs->apdus);
+    cJSON_AddNumberToObject(o, "packets_sent", (double)bs->packets_sent);
+    cJSON_AddNumberToObject(o, "packets_received",
+                            (double)bs->packets_received);
+    cJSON_AddNumberToObject(o, "retransmissions",
+                            (double)bs->retransmissions);
+    cJSON_AddNumberToObject(o, "keepalives", (double)bs->keepalives);
+    cJSON_AddItemToArray(out, o);
+    o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "name", "radio");
+    cJSON_AddNumberToObject(o, "packets_sent",
+                            (double)mp->radio.stats.tx_packets);
+    cJSON_AddNumberToObject(o, "packets_received",
+                            (double)mp->radio.stats.rx_packets);
+    cJSON_AddItemToArray(out, o);
 }
 
 void card_mcu_channels(const card_t *cd, cJSON *out)
@@ -389,6 +470,10 @@ void card_mcu_channels(const card_t *cd, cJSON *out)
     cJSON *o = cJSON_AddObjectToObject(out, "nfc");
     cJSON_AddNumberToObject(o, "apdus", (double)ps->apdus);
     cJSON_AddNumberToObject(o, "bytes", (double)ps->apdu_bytes);
+    const phone_ble_stats_t *bs = phone_ble_stats(cd->mp->pble);
+    o = cJSON_AddObjectToObject(out, "ble");
+    cJSON_AddNumberToObject(o, "apdus", (double)bs->apdus);
+    cJSON_AddNumberToObject(o, "bytes", (double)bs->apdu_bytes);
 }
 
 static mcu_part_t *part(scn_run_t *run)
@@ -524,24 +609,6 @@ static scn_status_t forwarded_start(scn_run_t *run, scn_step_t *st,
     return SCN_STEP_PENDING;
 }
 
-static const scn_field_t ble_fields[] = {
-    { .key = "up", .type = SCN_T_BOOL, .required = true,
-      .help = "the BLE link input of the MCU (a stand-in for the radio)" },
-    { 0 },
-};
-
-static scn_status_t ble_start(scn_run_t *run, scn_step_t *st,
-                              sim_time_t now)
-{
-    mcu_part_t *mp = part(run);
-    mp->ble_link = scn_get_bool(st->json, "up", false);
-    sim_link_send(&mp->sense, now, MCU_MSG_SENSE,
-                  (uint64_t)MCU_SENSE_BLE_LINK << 32 |
-                      (mp->ble_link ? MCU_SENSE_BLE_LINK : 0),
-                  NULL, 0);
-    return SCN_STEP_DONE;
-}
-
 static const scn_action_def_t expect_action = {
     .name = "mcu.expect",
     .help = "wait until the MCU's firmware has reported the working mode, "
@@ -556,13 +623,7 @@ static const scn_action_def_t forwarded_action = {
             "instant inside a transfer to act on",
     .fields = forwarded_fields, .start = forwarded_start,
 };
-static const scn_action_def_t ble_action = {
-    .name = "ble.link",
-    .help = "set the MCU's BLE link input (a stand-in until the radio "
-            "model exists)",
-    .fields = ble_fields, .start = ble_start,
-};
 
 const scn_action_def_t *const card_mcu_actions[] = {
-    &expect_action, &forwarded_action, &ble_action, NULL,
+    &expect_action, &forwarded_action, NULL,
 };

@@ -15,6 +15,7 @@
 #include "models/card_int.h"
 #include "models/card_mcu.h"
 #include "models/terminals/phone.h"
+#include "models/terminals/phone_ble.h"
 
 /* ---- both channels ----------------------------------------------------- */
 
@@ -258,6 +259,112 @@ static scn_status_t deselect_start(scn_run_t *run, scn_step_t *st,
                                                  simple_done, ch));
 }
 
+/* ---- BLE only -------------------------------------------------------- */
+
+static phone_ble_t *ble_phone(scn_run_t *run)
+{
+    return ((card_t *)run->model)->ble.term;
+}
+
+static scn_status_t ble_started(card_chan_t *ch, sim_time_t now,
+                                phone_ble_status_t s)
+{
+    if (s != PHONE_BLE_OK)
+        card_op_end(&ch->op, now, false, "phone: %s",
+                    phone_ble_status_name(s));
+    return card_op_started(&ch->op);
+}
+
+static void ble_done(void *ctx, sim_time_t now, const phone_ble_result_t *r)
+{
+    card_chan_t *ch = ctx;
+    if (r->status != PHONE_BLE_OK) {
+        card_op_end(&ch->op, now, false, "phone: %s%s%s",
+                    phone_ble_status_name(r->status),
+                    r->error && r->error[0] ? ": " : "",
+                    r->error ? r->error : "");
+        return;
+    }
+    if (r->op == PHONE_BLE_OP_CONNECT)
+        card_op_end(&ch->op, now, true, "connected on channel %u, interval "
+                    "%u x 1.25 ms, MTU %u, data length %u, APDU service "
+                    "%04X-%04X", r->adv_channel, r->params.interval, r->mtu,
+                    r->tx_octets, r->svc_start, r->svc_end);
+    else
+        card_op_end(&ch->op, now, true, NULL);
+}
+
+/* An interval in 1.25 ms units from a time field (checked multiple). */
+static unsigned interval_units(const scn_step_t *st, const char *key,
+                               const scenario_t *scn)
+{
+    sim_time_t t = scn_get_time(scn, st->json, key, 0);
+    return (unsigned)(t / SIM_US(1250));
+}
+
+static bool interval_check(scn_ctx_t *c, const cJSON *step, const char *path)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(step, "interval");
+    if (!v)
+        return true;
+    sim_time_t t = scn_get_time(scn_ctx_scenario(c), step, "interval", 0);
+    char p[160];
+    snprintf(p, sizeof p, "%s.interval", path);
+    if (t % SIM_US(1250) != 0 || t < SIM_US(7500) || t > SIM_S(4))
+        return scn_error(c, p, "expected a multiple of 1.25 ms from 7.5 ms "
+                               "to 4 s");
+    return true;
+}
+
+static const scn_field_t connect_fields[] = {
+    { .key = "interval", .type = SCN_T_TIME,
+      .help = "the connection interval (7.5 ms .. 4 s in 1.25 ms steps; "
+              "default 7.5 ms)" },
+    { 0 },
+};
+
+static scn_status_t connect_start(scn_run_t *run, scn_step_t *st,
+                                  sim_time_t now)
+{
+    card_chan_t *ch = &((card_t *)run->model)->ble;
+    card_op_start(&ch->op, run, st);
+    ch->op.detached = false;
+    return ble_started(ch, now,
+                       phone_ble_connect(ble_phone(run), now,
+                                         interval_units(st, "interval",
+                                                        run->scn),
+                                         ble_done, ch));
+}
+
+static scn_status_t disconnect_start(scn_run_t *run, scn_step_t *st,
+                                     sim_time_t now)
+{
+    card_chan_t *ch = &((card_t *)run->model)->ble;
+    card_op_start(&ch->op, run, st);
+    ch->op.detached = false;
+    return ble_started(ch, now, phone_ble_disconnect(ble_phone(run), now,
+                                                     ble_done, ch));
+}
+
+static const scn_field_t interval_fields[] = {
+    { .key = "interval", .type = SCN_T_TIME, .required = true,
+      .help = "the new connection interval (LL_CONNECTION_UPDATE_IND)" },
+    { 0 },
+};
+
+static scn_status_t interval_start(scn_run_t *run, scn_step_t *st,
+                                   sim_time_t now)
+{
+    card_chan_t *ch = &((card_t *)run->model)->ble;
+    card_op_start(&ch->op, run, st);
+    ch->op.detached = false;
+    return ble_started(ch, now,
+                       phone_ble_set_interval(ble_phone(run), now,
+                                              interval_units(st, "interval",
+                                                             run->scn),
+                                              ble_done, ch));
+}
+
 /* ---- the tables ------------------------------------------------------- */
 
 static const scn_field_t no_fields[] = { { 0 } };
@@ -303,7 +410,54 @@ static const scn_action_def_t nfc_join = {
     .fields = no_fields, .start = join_start,
 };
 
+static const scn_action_def_t ble_connect = {
+    .name = "ble.connect",
+    .help = "the phone scans, connects (CONNECT_IND with the interval), "
+            "sets the data length and MTU, discovers the APDU service and "
+            "enables its notifications",
+    .fields = connect_fields, .check = interval_check,
+    .start = connect_start,
+};
+static const scn_action_def_t ble_disconnect = {
+    .name = "ble.disconnect", .help = "the phone ends the connection "
+                                      "(LL_TERMINATE_IND)",
+    .fields = no_fields, .start = disconnect_start,
+};
+static const scn_action_def_t ble_interval = {
+    .name = "ble.interval",
+    .help = "the phone changes the connection interval "
+            "(LL_CONNECTION_UPDATE_IND)",
+    .fields = interval_fields, .check = interval_check,
+    .start = interval_start,
+};
+static const scn_action_def_t ble_apdu = {
+    .name = "ble.apdu",
+    .help = "one command APDU from the phone over BLE (GATT, the card's "
+            "APDU service)",
+    .fields = apdu_fields, .start = apdu_start,
+};
+static const scn_action_def_t ble_update = {
+    .name = "ble.update_cos",
+    .help = "update SE se's COS from the phone over BLE: SELECT the card "
+            "manager, OPEN se, BEGIN, LOAD blocks, COMMIT",
+    .fields = update_fields, .check = card_update_check,
+    .start = update_start,
+};
+static const scn_action_def_t ble_invalidate = {
+    .name = "ble.invalidate",
+    .help = "the issuer's signed INVALIDATE of SE se's COS from the phone "
+            "over BLE",
+    .fields = invalidate_fields, .start = invalidate_start,
+};
+static const scn_action_def_t ble_join = {
+    .name = "ble.join",
+    .help = "wait for the phone's detached BLE operation and take its "
+            "outcome",
+    .fields = no_fields, .start = join_start,
+};
+
 const scn_action_def_t *const card_phone_actions[] = {
     &nfc_field, &nfc_activate, &nfc_apdu, &nfc_deselect, &nfc_update,
-    &nfc_invalidate, &nfc_join, NULL,
+    &nfc_invalidate, &nfc_join, &ble_connect, &ble_disconnect,
+    &ble_interval, &ble_apdu, &ble_update, &ble_invalidate, &ble_join, NULL,
 };

@@ -23,6 +23,9 @@ typedef struct bench_def {
 
 int bench_kernel(bench_result_t *out, size_t max, char *err, size_t errlen);
 int bench_cpu(bench_result_t *out, size_t max, char *err, size_t errlen);
+int bench_ble_update(bench_result_t *out, size_t max, char *err,
+                     size_t errlen);
+int bench_demo(bench_result_t *out, size_t max, char *err, size_t errlen);
 int bench_nfc_update(bench_result_t *out, size_t max, char *err,
                      size_t errlen);
 int bench_contact_update(bench_result_t *out, size_t max, char *err,

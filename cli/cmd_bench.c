@@ -18,6 +18,10 @@ static const bench_def_t benches[] = {
       "contact", bench_contact_update },
     { "nfc-update", "real-time factor of the claim-1 COS update over NFC "
       "(MCU and three SEs)", bench_nfc_update },
+    { "ble-update", "real-time factor of the claim-1 COS update over BLE "
+      "(MCU and two SEs)", bench_ble_update },
+    { "demo", "the README's demo: real-time factor and wall time",
+      bench_demo },
 };
 
 #define N_BENCHES (sizeof benches / sizeof benches[0])

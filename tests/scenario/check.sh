@@ -56,6 +56,12 @@ determinism-card)
         cmp "$tmp/c/$f" "$tmp/d/$f" || fail "claim1: $f differs"
     done
     ;;
+bench-scenarios)
+    # the benchmarks' scenarios must pass (a bench of a failing run is void)
+    for b in contact_update nfc_update ble_update; do
+        run "$root/bench/$b.json" "$tmp/$b"; expect_rc 0
+    done
+    ;;
 apdu-hops)
     # claim 1 over NFC: apdu.pcap holds both hops of every forwarded APDU,
     # told apart by the exported PDU's protocol column string
@@ -148,6 +154,18 @@ scenario:*)
         bash "$root/tests/tshark_check.sh" --warn "$tmp/o/nfc.pcap"
         rc=$?
         [ "$rc" -eq 0 ] || [ "$rc" -eq 77 ] || fail "tshark_check nfc: $rc"
+    fi
+    # BLE packets: as written (the pseudo-header claims the CRC checked),
+    # then with the claim cleared so tshark computes the CRCs it can
+    if [ "$(stat -c %s "$tmp/o/ble.pcap")" -gt 24 ]; then
+        bash "$root/tests/tshark_check.sh" --warn "$tmp/o/ble.pcap"
+        rc=$?
+        [ "$rc" -eq 0 ] || [ "$rc" -eq 77 ] || fail "tshark_check ble: $rc"
+        python3 "$root/tests/ble_crc_unchecked.py" "$tmp/o/ble.pcap" \
+            "$tmp/ble-unchecked.pcap" || fail "ble_crc_unchecked"
+        bash "$root/tests/tshark_check.sh" --warn "$tmp/ble-unchecked.pcap"
+        rc=$?
+        [ "$rc" -eq 0 ] || [ "$rc" -eq 77 ] || fail "tshark_check ble CRC: $rc"
     fi
     ;;
 *)

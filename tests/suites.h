@@ -29,6 +29,7 @@ Suite *make_t1_tap_suite(void);
 Suite *make_ble_ll_suite(void);
 Suite *make_ble_radio_suite(void);
 Suite *make_phone_ble_suite(void);
+Suite *make_view_model_suite(void);
 
 #include <stdlib.h>
 #include <string.h>

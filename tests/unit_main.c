@@ -27,6 +27,7 @@ static const check_suite_entry_t suites[] = {
     { "ble_ll", make_ble_ll_suite },
     { "ble_radio", make_ble_radio_suite },
     { "phone_ble", make_phone_ble_suite },
+    { "view_model", make_view_model_suite },
 };
 
 CHECK_RUNNER_MAIN("unit", suites)

@@ -7,7 +7,7 @@ set -eu
 PACKAGES="
   meson ninja-build pkg-config gcc libc6-dev
   libcjson-dev libpcap-dev check libelf-dev libmbedtls-dev
-  libsdl2-dev libsdl2-ttf-dev fonts-dejavu-core
+  libsdl2-dev libsdl2-ttf-dev libsdl2-image-dev fonts-dejavu-core
   gcc-arm-none-eabi libnewlib-arm-none-eabi
   libunicorn-dev libcapstone-dev
   tshark xvfb valgrind

@@ -1,0 +1,3 @@
+/* SPDX-License-Identifier: MIT */
+/* viewer/model.c - placeholder, being written. */
+typedef int view_model_placeholder_t;

@@ -1,0 +1,3 @@
+/* SPDX-License-Identifier: MIT */
+/* viewer/render.c - placeholder, being written. */
+typedef int view_render_placeholder_t;

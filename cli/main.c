@@ -14,6 +14,9 @@ static const cli_command_t commands[] = {
     { "run", "SCENARIO.json [--out DIR] [--seed N] [--quiet]",
       "run a scenario; exit 0 all expectations held, 1 one failed, "
       "2 bad input, 3 simulation error", cmd_run },
+    { "suite", "DIR|FILE... [-j N] [--junit FILE] [--shard K/N] [--list]",
+      "run many scenarios in parallel processes; progress, JUnit report; "
+      "exit 1 if any failed", cmd_suite },
     { "cpu-run", "FILE.elf [--max-cycles N] [--trace]",
       "run a program on one bare Cortex-M0 with semihosting; prints "
       "cycles=N instructions=M on exit", cmd_cpu_run },
@@ -22,7 +25,7 @@ static const cli_command_t commands[] = {
       "counters)", cmd_flash },
     { "bench", "[NAME...]",
       "run benchmarks, one JSON object per line (names: kernel, cpu, "
-      "contact-update)", cmd_bench },
+      "contact-update, nfc-update, ble-update, demo)", cmd_bench },
     { "schema", "[--help]",
       "print the JSON Schema of scenario files (scenarios/schema.json)",
       cmd_schema },

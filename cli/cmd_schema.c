@@ -413,6 +413,32 @@ static cJSON *build_schema(const scn_registry_t *reg)
     cJSON *tl = add(p, "timeline", obj());
     add(tl, "type", str("array"));
     add(tl, "items", described_ref(NULL, "step"));
+    /* "sweep": what cardsim sweep cuts, and the recovery steps */
+    cJSON *sw = add(p, "sweep", obj());
+    add(sw, "description", str(
+        "For cardsim sweep (docs/sweep.md): the SE whose flash operations "
+        "are cut, optionally the timeline step during which, the cuts per "
+        "operation, and the steps run after each cut (the invariants)."));
+    add(sw, "type", str("object"));
+    cJSON *swr = add(sw, "required", arr());
+    push(swr, str("se"));
+    push(swr, str("recovery"));
+    cJSON *swp = add(sw, "properties", obj());
+    cJSON *se = add(swp, "se", obj());
+    add(se, "type", str("integer"));
+    add(se, "minimum", num(0));
+    add(se, "maximum", num(7));
+    add(add(swp, "during", obj()), "type", str("string"));
+    cJSON *pts = add(swp, "points", obj());
+    add(pts, "type", str("integer"));
+    add(pts, "minimum", num(1));
+    add(pts, "maximum", num(16));
+    cJSON *rec = add(swp, "recovery", obj());
+    add(rec, "type", str("array"));
+    add(rec, "minItems", num(1));
+    add(rec, "items", described_ref(NULL, "step"));
+    add(add(swp, "comment", obj()), "type", str("string"));
+    add(sw, "additionalProperties", need(cJSON_CreateFalse()));
     add(root, "additionalProperties", need(cJSON_CreateFalse()));
 
     /* exactly one section key */

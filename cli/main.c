@@ -17,6 +17,9 @@ static const cli_command_t commands[] = {
     { "suite", "DIR|FILE... [-j N] [--junit FILE] [--shard K/N] [--list]",
       "run many scenarios in parallel processes; progress, JUnit report; "
       "exit 1 if any failed", cmd_suite },
+    { "sweep", "SCENARIO.json [-j N] [--points N] | --cut OP:K/N",
+      "cut an SE's power inside every flash operation and check the "
+      "scenario's recovery after each cut", cmd_sweep },
     { "cpu-run", "FILE.elf [--max-cycles N] [--trace]",
       "run a program on one bare Cortex-M0 with semihosting; prints "
       "cycles=N instructions=M on exit", cmd_cpu_run },

@@ -119,6 +119,66 @@ const scn_section_def_t card_section_def = {
     .check = card_check,
 };
 
+/* ---- sweeps ------------------------------------------------------------ */
+
+/* In the world node: a cut happened on SE msg->value. */
+static void cut_rx(void *ctx, const sim_msg_t *m, sim_time_t now)
+{
+    card_t *cd = ctx;
+    if (!cd->recover_on_cut)
+        return;
+    char why[64];
+    snprintf(why, sizeof why, "power cut of SE%u", (unsigned)m->value);
+    scn_run_recover(cd->run, now, why);
+}
+
+/* In the SE's node. */
+static void on_cut(void *ctx, se_t *se, sim_time_t now)
+{
+    card_t *cd = ctx;
+    sim_link_send(&cd->fault_links[se->index], now, 1, se->index, NULL, 0);
+}
+
+static void on_flash_op(void *ctx, se_t *se, const flash_op_t *op)
+{
+    card_t *cd = ctx;
+    if (cd->sweep_op)
+        cd->sweep_op(cd->sweep_ctx, se->index, op);
+}
+
+/* The run jumps to its recovery steps: what the terminals were doing is
+ * gone with the card's power. */
+static void abort_all(void *model, sim_time_t now)
+{
+    card_t *cd = model;
+    cd->op.running = false;
+    cd->nfc.op.running = false;
+    cd->ble.op.running = false;
+    reader_drop(&cd->reader, now);
+}
+
+void card_sweep_setup(void *model, unsigned se,
+                      void (*op_fn)(void *ctx, unsigned se,
+                                    const flash_op_t *op),
+                      void *ctx)
+{
+    card_t *cd = model;
+    cd->recover_on_cut = true;
+    cd->run->abort_model = abort_all;
+    if (se < cd->n_se) {
+        cd->sweep_op = op_fn;
+        cd->sweep_ctx = ctx;
+    }
+}
+
+void card_arm_cut(void *model, unsigned se, unsigned op, unsigned num,
+                  unsigned den)
+{
+    card_t *cd = model;
+    if (se < cd->n_se)
+        se_arm_cut(&cd->se[se], op, num, den, CARD_CUT_OFF);
+}
+
 /* ---- build ----------------------------------------------------------- */
 
 static int build(scn_run_t *run, trace_bus_t *bus, char *err, size_t errlen)
@@ -197,6 +257,17 @@ static int build(scn_run_t *run, trace_bus_t *bus, char *err, size_t errlen)
     }
     reader_attach_pads(&cd->reader, &cd->pads);
     card_mcu_wire(cd);
+    cd->fault_links = calloc(cd->n_se, sizeof *cd->fault_links);
+    if (!cd->fault_links)
+        sim_fatal_plain("out of memory");
+    for (size_t i = 0; i < cd->n_se; i++) {
+        sim_link_init(&cd->fault_links[i], run->sim, "se-fault",
+                      &cd->se[i].node, &run->world, SIM_US(1), 0, cut_rx,
+                      cd);
+        cd->se[i].on_cut = on_cut;
+        cd->se[i].on_flash_op = on_flash_op;
+        cd->se[i].fault_ctx = cd;
+    }
     return 0;
 }
 
@@ -209,6 +280,7 @@ static void destroy(void *model)
         if (cd->se[i].rom)
             se_cleanup(&cd->se[i]);
     card_mcu_destroy(cd);
+    free(cd->fault_links);
     for (size_t i = 0; i < CARD_MAX_SE; i++)
         free(cd->flash0[i]);
     reader_cleanup(&cd->reader);

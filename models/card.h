@@ -11,4 +11,23 @@ extern const scn_section_def_t card_section_def;
 extern const model_section_t card_section;
 extern const scn_action_def_t *const card_contact_actions[];
 
+#include <stdbool.h>
+
+#include "models/flash.h"
+
+/* Sweeps (cli/cmd_sweep.c). After the card is built: every flash
+ * operation SE se starts is told to op_fn (in the SE's node, as it
+ * starts); a power cut of that SE sends the scenario to its recovery
+ * steps (scn_run_recover), the terminals dropping what they were doing
+ * and the contact reader switching the pads off. */
+void card_sweep_setup(void *model, unsigned se,
+                      void (*op_fn)(void *ctx, unsigned se,
+                                    const flash_op_t *op),
+                      void *ctx);
+/* Arms a cut of SE se's supply inside its flash operation `op` (counted
+ * from 0), at num / den of its duration, for CARD_CUT_OFF. */
+#define CARD_CUT_OFF SIM_MS(2)
+void card_arm_cut(void *model, unsigned se, unsigned op, unsigned num,
+                  unsigned den);
+
 #endif /* MODELS_CARD_H */

@@ -51,10 +51,38 @@ static void atr_done(void *ctx, sim_time_t now, const reader_result_t *r)
             return;
         }
     }
+    const cJSON *any = cJSON_GetObjectItemCaseSensitive(st->json,
+                                                        "expect_historical_any");
+    if (any) {
+        const atr_t *a = &((card_t *)run->model)->reader.atr_info;
+        bool match = false;
+        const cJSON *e;
+        cJSON_ArrayForEach(e, any) {
+            uint8_t h[16];
+            size_t hn = 0;
+            for (const char *p = e->valuestring; p[0] && p[1] && hn < 16;
+                 p += 2) {
+                unsigned v;
+                if (sscanf(p, "%2x", &v) != 1)
+                    break;
+                h[hn++] = (uint8_t)v;
+            }
+            match |= hn == a->nhist && memcmp(h, a->hist, hn) == 0;
+        }
+        if (!match) {
+            char hh[160];
+            card_hex(hh, sizeof hh, a->hist, a->nhist);
+            scn_step_complete(run, now, false, "historical bytes %s, none of "
+                              "those expected", hh);
+            return;
+        }
+    }
     scn_step_complete(run, now, true, "ATR %s after %llu clocks%s", got,
                       (unsigned long long)r->atr_clocks,
                       r->pps ? ", PPS done" : "");
 }
+
+static const scn_field_t hist_item = { .type = SCN_T_HEX, .max = 15 };
 
 static const scn_field_t atr_fields[] = {
     { .key = "expect_atr", .type = SCN_T_HEX, .max = 33,
@@ -62,6 +90,10 @@ static const scn_field_t atr_fields[] = {
     { .key = "expect_historical", .type = SCN_T_HEX, .max = 15,
       .help = "the ATR's historical bytes expected (\"43534C445201\" is "
               "the loader's CSLDR 01)" },
+    { .key = "expect_historical_any", .type = SCN_T_ARRAY,
+      .item = &hist_item, .min = 1, .max = 8,
+      .help = "the historical bytes must be one of these (a sweep's "
+              "recovery: the old COS, the new, or the loader)" },
     { 0 },
 };
 
@@ -127,10 +159,29 @@ static scn_status_t apdu_start(scn_run_t *run, scn_step_t *st,
                                              apdu_done, run));
 }
 
+static const scn_field_t contact_update_fields[] = {
+    CARD_UPDATE_FIELDS
+    { .key = "only_if_historical", .type = SCN_T_HEX, .max = 15,
+      .help = "run only if the last ATR had these historical bytes (else "
+              "the step passes, skipped): a sweep's recovery resumes an "
+              "update only where the loader answered" },
+    { 0 },
+};
+
 static scn_status_t update_start(scn_run_t *run, scn_step_t *st,
                                  sim_time_t now)
 {
     card_t *cd = run->model;
+    uint8_t want[16];
+    size_t n = scn_get_hex(st->json, "only_if_historical", want, sizeof want);
+    const atr_t *a = &cd->reader.atr_info;
+    if (n && (a->nhist != n || memcmp(a->hist, want, n) != 0)) {
+        char h[40];
+        card_hex(h, sizeof h, a->hist, a->nhist);
+        scn_step_complete(run, now, true, "skipped: the ATR's historical "
+                          "bytes are %s", h);
+        return SCN_STEP_PENDING;
+    }
     card_op_start(&cd->op, run, st);
     if (card_update_load(&cd->op, now))
         card_update_begin(&cd->op, now, reader_update_transmit, &cd->reader);
@@ -233,7 +284,7 @@ static const scn_action_def_t update_action = {
     .name = "contact.update_cos",
     .help = "update the routed SE's COS from an image: BEGIN, LOAD blocks, "
             "COMMIT",
-    .fields = card_update_fields, .check = card_update_check,
+    .fields = contact_update_fields, .check = card_update_check,
     .start = update_start,
 };
 static const scn_action_def_t invalidate_action = {

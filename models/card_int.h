@@ -64,6 +64,11 @@ typedef struct card {
     cos_update_transmit_fn inv_tx;
     void *inv_chan;
     char dir[4096];          /* the scenario's directory */
+    /* sweeps (card_sweep_setup) */
+    sim_link_t *fault_links; /* SE i -> world: a cut happened */
+    bool recover_on_cut;
+    void (*sweep_op)(void *ctx, unsigned se, const flash_op_t *op);
+    void *sweep_ctx;
 } card_t;
 
 /* helpers (card_util.c) */

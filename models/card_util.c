@@ -78,6 +78,8 @@ scn_status_t card_op_started(const card_op_t *op)
 void card_op_end(card_op_t *op, sim_time_t now, bool ok, const char *fmt,
                  ...)
 {
+    if (!op->running)
+        return; /* dropped (a sweep's cut): its step is gone */
     op->running = false;
     op->ok = ok;
     op->msg[0] = '\0';
@@ -111,6 +113,10 @@ scn_status_t card_op_join(card_op_t *op, sim_time_t now)
 
 /* ---- APDU steps ------------------------------------------------------ */
 
+static const scn_field_t sw_item = { .type = SCN_T_HEX, .min = 2,
+                                     .max = 2 };
+static const scn_field_t data_item = { .type = SCN_T_HEX, .max = 256 };
+
 const scn_field_t card_apdu_fields[] = {
     { .key = "apdu", .type = SCN_T_HEX, .required = true, .max = 261,
       .help = "the command APDU" },
@@ -118,8 +124,40 @@ const scn_field_t card_apdu_fields[] = {
       .help = "the status word expected, e.g. \"9000\"" },
     { .key = "expect_data", .type = SCN_T_HEX, .max = 256,
       .help = "the response data expected (without the SW)" },
+    { .key = "expect_sw_any", .type = SCN_T_ARRAY, .item = &sw_item,
+      .min = 1, .max = 16,
+      .help = "the SW must be one of these (a sweep's invariant)" },
+    { .key = "expect_data_any", .type = SCN_T_ARRAY, .item = &data_item,
+      .min = 1, .max = 16,
+      .help = "the data must be one of these, e.g. the old or the new "
+              "balance (a sweep's invariant)" },
     { 0 },
 };
+
+/* Is (b, n) one of the hex strings of the array? */
+static bool one_of(const cJSON *arr, const uint8_t *b, size_t n)
+{
+    const cJSON *e;
+    cJSON_ArrayForEach(e, arr) {
+        uint8_t v[256];
+        size_t k = 0;
+        const char *p = e->valuestring;
+        while (*p && k < sizeof v) {
+            if (*p == ' ') {
+                p++;
+                continue;
+            }
+            unsigned x;
+            if (sscanf(p, "%2x", &x) != 1)
+                break;
+            v[k++] = (uint8_t)x;
+            p += 2;
+        }
+        if (k == n && memcmp(v, b, n) == 0)
+            return true;
+    }
+    return false;
+}
 
 void card_apdu_result(card_op_t *op, sim_time_t now, uint16_t sw,
                       const uint8_t *data, size_t dlen)
@@ -142,9 +180,23 @@ void card_apdu_result(card_op_t *op, sim_time_t now, uint16_t sw,
             return;
         }
     }
+    const cJSON *any = cJSON_GetObjectItemCaseSensitive(op->json,
+                                                        "expect_sw_any");
+    uint8_t swb[2] = { (uint8_t)(sw >> 8), (uint8_t)sw };
+    if (any && !one_of(any, swb, 2)) {
+        card_op_end(op, now, false, "SW %04X, none of those expected", sw);
+        return;
+    }
+    any = cJSON_GetObjectItemCaseSensitive(op->json, "expect_data_any");
+    if (any && !one_of(any, data, dlen)) {
+        card_hex(got, sizeof got, data, dlen);
+        card_op_end(op, now, false, "data %s, none of those expected",
+                    dlen ? got : "(none)");
+        return;
+    }
     card_hex(got, sizeof got, data, dlen);
-    card_op_end(op, now, true, "SW %04X%s%s", sw,
-                      dlen ? " data " : "", got);
+    card_op_end(op, now, true, "SW %04X%s%s", sw, dlen ? " data " : "",
+                got);
 }
 
 /* ---- COS update steps ----------------------------------------------- */

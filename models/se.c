@@ -65,6 +65,9 @@ static void hold(se_t *se, sim_time_t now)
     se->in_reset = true;
     cpu_halt(&se->cpu);
     peripherals_reset(se, now);
+    /* the UART's registers and queues too (its view of the port's levels
+     * stays): a character queued before the reset must not leave after */
+    iso7816_uart_reset(&se->uart, now);
 }
 
 static void release(se_t *se, sim_time_t now)
@@ -83,9 +86,9 @@ static void release(se_t *se, sim_time_t now)
                                                            : "RST pin");
 }
 
-static void on_power(void *ctx, sim_time_t now, bool vcc)
+static void apply_power(se_t *se, sim_time_t now)
 {
-    se_t *se = ctx;
+    bool vcc = se->port_vcc && !se->supply_cut;
     if (vcc == se->vcc)
         return;
     se->vcc = vcc;
@@ -99,6 +102,79 @@ static void on_power(void *ctx, sim_time_t now, bool vcc)
         return;
     }
     release(se, now);
+}
+
+static void on_power(void *ctx, sim_time_t now, bool vcc)
+{
+    se_t *se = ctx;
+    se->port_vcc = vcc;
+    apply_power(se, now);
+}
+
+/* ---- fault injection ------------------------------------------------- */
+
+static void restore_fire(sim_event_t *ev, sim_time_t now)
+{
+    se_t *se = ev->ctx;
+    se->supply_cut = false;
+    if (trace_wants(se->bus, TRACE_LOG))
+        trace_logf(se->bus, now, se->name, 1, "fault: supply back");
+    apply_power(se, now);
+}
+
+void se_supply_cut(se_t *se, sim_time_t now, sim_time_t off)
+{
+    flash_op_t op;
+    bool in_op = flash_op_in_progress(&se->flash, &op);
+    if (trace_wants(se->bus, TRACE_LOG))
+        trace_logf(se->bus, now, se->name, 1, "fault: supply cut%s",
+                   in_op ? " inside a flash operation" : "");
+    se->supply_cut = true;
+    apply_power(se, now);
+    sim_reschedule(&se->node, &se->restore_ev, sim_time_add(now, off));
+    if (se->on_cut)
+        se->on_cut(se->fault_ctx, se, now);
+}
+
+static void cut_fire(sim_event_t *ev, sim_time_t now)
+{
+    se_t *se = ev->ctx;
+    se_supply_cut(se, now, se->cut_off);
+}
+
+static void flash_op_started(void *ctx, flash_t *flash, unsigned index,
+                             const flash_op_t *op)
+{
+    se_t *se = ctx;
+    (void)flash;
+    if (se->cut_armed && index == se->cut_op) {
+        se->cut_armed = false;
+        sim_time_t t = op->start + (op->end - op->start) * se->cut_num /
+                                       se->cut_den;
+        sim_reschedule(&se->node, &se->cut_ev, t);
+    }
+    if (se->on_flash_op)
+        se->on_flash_op(se->fault_ctx, se, op);
+}
+
+void se_arm_cut(se_t *se, unsigned op, unsigned num, unsigned den,
+                sim_time_t off)
+{
+    se->cut_op = op;
+    se->cut_num = num;
+    se->cut_den = den ? den : 1;
+    se->cut_off = off;
+    flash_op_t cur;
+    if (flash_op_in_progress(&se->flash, &cur) && cur.index == op) {
+        sim_time_t t = cur.start + (cur.end - cur.start) * se->cut_num /
+                                       se->cut_den;
+        if (t < se->node.now)
+            t = se->node.now;
+        sim_reschedule(&se->node, &se->cut_ev, t);
+        se->cut_armed = false;
+        return;
+    }
+    se->cut_armed = true;
 }
 
 static void on_reset_pin(void *ctx, sim_time_t now, bool level)
@@ -344,7 +420,8 @@ int se_init(se_t *se, sim_t *sim, trace_bus_t *bus, const se_cfg_t *cfg,
 
     flash_cfg_t fc = { .name = se->sub_names[0], .base = SE_FLASH_BASE,
                        .regs_base = SE_FLASHC_BASE, .irq = flash_irq,
-                       .on_change = flash_changed, .ctx = se };
+                       .on_change = flash_changed,
+                       .on_op_start = flash_op_started, .ctx = se };
     flash_init(&se->flash, &se->node, bus, &fc);
     crypto_cfg_t kc = { .name = se->sub_names[1], .hz = SE_CORE_HZ,
                         .base = SE_CRYPTO_BASE,
@@ -358,6 +435,8 @@ int se_init(se_t *se, sim_t *sim, trace_bus_t *bus, const se_cfg_t *cfg,
                               .on_portsrc = on_portsrc };
     iso7816_uart_init(&se->uart, sim, &uc);
     sim_event_init(&se->tm_ev, "se.timer", timer_fire, se);
+    sim_event_init(&se->cut_ev, "se.fault-cut", cut_fire, se);
+    sim_event_init(&se->restore_ev, "se.fault-restore", restore_fire, se);
 
     cpu_map(&se->cpu, &(cpu_map_cfg_t){ .name = "rom", .kind = CPU_MEM_ROM,
         .base = SE_ROM_BASE, .size = SE_ROM_SIZE, .host = se->rom });

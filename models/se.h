@@ -37,7 +37,8 @@ typedef struct se_cfg {
     uint64_t serial;        /* SYSCTL_SERIAL (0: derived from the index) */
 } se_cfg_t;
 
-typedef struct se {
+typedef struct se se_t;
+struct se {
     char name[16];          /* "se0" */
     char sub_names[4][24];  /* "se0.flash", "se0.crypto", "se0.uart", ... */
     unsigned index;
@@ -58,11 +59,23 @@ typedef struct se {
     uint64_t tm_start_cycle;   /* core cycle the count started */
     sim_event_t tm_ev;
     /* power and reset */
-    bool vcc, rst;
+    bool vcc, rst;          /* as the chip sees them (vcc: port and supply) */
+    bool port_vcc;          /* VCC on the selected port */
+    bool supply_cut;        /* fault injection: the supply is cut */
+    /* fault injection: a cut armed inside flash operation `cut_op`, at
+     * cut_num / cut_den of its duration, for cut_off of time */
+    bool cut_armed;
+    unsigned cut_op, cut_num, cut_den;
+    sim_time_t cut_off;
+    sim_event_t cut_ev, restore_ev;
+    /* observers: every flash operation started (the sweep), a cut done */
+    void (*on_flash_op)(void *ctx, struct se *se, const flash_op_t *op);
+    void (*on_cut)(void *ctx, struct se *se, sim_time_t now);
+    void *fault_ctx;
     bool por_pending;          /* next release is a power-on reset */
     bool in_reset;
     uint64_t resets;
-} se_t;
+};
 
 /* Builds the chip (its node registered in sim). Returns -1 with "FILE:
  * ..." in err if the ROM image cannot be loaded. */
@@ -74,6 +87,18 @@ void se_cleanup(se_t *se);
  * (ISO7816_SRC_MCU or ISO7816_SRC_PADS), and attaching the line. */
 iso7816_end_t se_port_end(se_t *se, unsigned src);
 void se_attach_line(se_t *se, unsigned src, iso7816_line_t *line);
+
+/* Fault injection, at the SE node's present. The supply cut: the chip
+ * loses power whatever its ports drive (a flash operation in progress is
+ * torn, RAM lost), for `off`, then powers up again if its port has VCC.
+ * se_arm_cut: the same cut inside flash operation number `op` (counted
+ * from 0 since the chip was built, flash_op_t.index), at num / den of its
+ * duration (0: at its start, before it changes anything); if that
+ * operation is the one starting now (from on_flash_op), the cut is
+ * scheduled at once. on_cut is told when a cut happens. */
+void se_supply_cut(se_t *se, sim_time_t now, sim_time_t off);
+void se_arm_cut(se_t *se, unsigned op, unsigned num, unsigned den,
+                sim_time_t off);
 
 /* The PC of the core as "function+0x12" from the ROM's symbols (the COS
  * has its own ELF; addresses outside the ROM print as hex). */

@@ -151,8 +151,10 @@ typedef struct scenario {
     sim_time_t timeout;
     const scn_section_def_t *section;
     const cJSON *config;        /* the section's object */
-    scn_step_t *steps;
-    size_t n_steps;
+    scn_step_t *steps;          /* the timeline, then the sweep's recovery */
+    size_t n_steps;             /* timeline steps */
+    size_t n_recovery;          /* recovery steps, at steps[n_steps...] */
+    const cJSON *sweep;         /* the "sweep" object, or NULL */
     scn_clock_t *clocks;
     size_t n_clocks;
     char **nodes;

@@ -54,12 +54,32 @@ static const scn_field_t seed_field = {
     .key = "seed", .type = SCN_T_INT, .min = 0, .max = EXACT_INT_MAX,
 };
 static const scn_field_t string_field = { .type = SCN_T_STRING };
+
+/* "sweep": what `cardsim sweep` cuts and how the card must recover */
+static const scn_field_t sweep_fields[] = {
+    { .key = "se", .type = SCN_T_INT, .required = true, .min = 0,
+      .max = 7, .help = "the SE whose flash operations are cut" },
+    { .key = "during", .type = SCN_T_STRING,
+      .help = "only the operations while this timeline step (its name) "
+              "runs (default: every operation of the run)" },
+    { .key = "points", .type = SCN_T_INT, .min = 1, .max = 16,
+      .help = "cuts per operation: at fractions 0, 1/N, ... (N-1)/N of "
+              "its duration; 0 is its start, before it changes anything "
+              "(default 3)" },
+    { .key = "recovery", .type = SCN_T_ANY, .required = true,
+      .help = "the steps run after each cut, from the instant the SE's "
+              "supply is back: they carry the invariants" },
+    { .key = "comment", .type = SCN_T_STRING },
+    { 0 },
+};
+static const scn_field_t sweep_field = { .type = SCN_T_OBJECT,
+                                         .fields = sweep_fields };
 static const scn_field_t time_field = { .type = SCN_T_TIME };
 
 /* The fixed top-level keys; the registry's section keys are added. */
 static const char *const top_keys[] = {
     "format", "name", "description", "comment", "seed", "timeout",
-    "timeline", NULL,
+    "timeline", "sweep", NULL,
 };
 
 static void *xrealloc(void *p, size_t n)
@@ -656,13 +676,13 @@ static sim_time_t get_time(scn_ctx_t *c, const cJSON *obj, const char *key,
     return t;
 }
 
-static bool check_step(scn_ctx_t *c, const cJSON *v, size_t index,
-                       scn_step_t *step)
+static bool check_step(scn_ctx_t *c, const cJSON *v, const char *list,
+                       size_t index, scn_step_t *step)
 {
     char path[PATH_LEN], sub[PATH_LEN], known[LIST_LEN] = "";
     char q[UNITS_QUOTE_LEN];
 
-    path_index(path, sizeof path, "$.timeline", index);
+    path_index(path, sizeof path, list, index);
     if (!cJSON_IsObject(v))
         return type_error(c, path, "an object with an \"action\"", v);
     const cJSON *a = cJSON_GetObjectItemCaseSensitive(v, "action");
@@ -692,7 +712,7 @@ static bool check_step(scn_ctx_t *c, const cJSON *v, size_t index,
             return false;
     }
     step->index = index;
-    path_index(step->path, sizeof step->path, "$.timeline", index);
+    path_index(step->path, sizeof step->path, list, index);
     step->label = scn_get_string(v, "name", NULL);
     step->def = def;
     step->json = v;
@@ -746,13 +766,41 @@ static bool validate(scn_ctx_t *c)
         return scn_error(c, "$", "missing required key \"timeline\"");
     if (!cJSON_IsArray(v))
         return type_error(c, "$.timeline", "an array of steps", v);
+    const cJSON *sw = cJSON_GetObjectItemCaseSensitive(root, "sweep");
+    const cJSON *rec = NULL;
+    if (sw) {
+        if (!check_value(c, &sweep_field, sw, "$.sweep"))
+            return false;
+        rec = cJSON_GetObjectItemCaseSensitive(sw, "recovery");
+        if (!cJSON_IsArray(rec) || cJSON_GetArraySize(rec) == 0)
+            return type_error(c, "$.sweep.recovery",
+                              "a non-empty array of steps", rec);
+        s->sweep = sw;
+    }
     size_t n = (size_t)cJSON_GetArraySize(v), i = 0;
-    s->steps = xrealloc(NULL, n * sizeof *s->steps);
-    memset(s->steps, 0, n * sizeof *s->steps);
+    size_t nr = rec ? (size_t)cJSON_GetArraySize(rec) : 0;
+    s->steps = xrealloc(NULL, (n + nr) * sizeof *s->steps);
+    memset(s->steps, 0, (n + nr) * sizeof *s->steps);
     for (const cJSON *e = v->child; e; e = e->next, i++) {
-        if (!check_step(c, e, i, &s->steps[i]))
+        if (!check_step(c, e, "$.timeline", i, &s->steps[i]))
             return false;
         s->n_steps = i + 1;
+    }
+    i = 0;
+    for (const cJSON *e = rec ? rec->child : NULL; e; e = e->next, i++) {
+        if (!check_step(c, e, "$.sweep.recovery", i, &s->steps[n + i]))
+            return false;
+        s->n_recovery = i + 1;
+    }
+    const char *during = sw ? scn_get_string(sw, "during", NULL) : NULL;
+    if (during) {
+        bool found = false;
+        for (size_t k = 0; k < n; k++)
+            found |= s->steps[k].label && strcmp(s->steps[k].label,
+                                                 during) == 0;
+        if (!found)
+            return scn_error(c, "$.sweep.during", "no timeline step is "
+                             "named \"%s\"", during);
     }
     return true;
 }

@@ -23,7 +23,7 @@ const char *scn_result_name(scn_result_t r)
 /* Schedules the step at index run->cur, whose predecessor ended at `after`. */
 static void schedule_step(scn_run_t *run, sim_time_t after)
 {
-    if (run->cur >= run->scn->n_steps) {
+    if (run->cur >= run->last) {
         run->finished = true;
         run->end_time = after;
         sim_request_stop(run->sim);
@@ -43,7 +43,9 @@ void scn_run_init(scn_run_t *run, sim_t *sim, const scenario_t *scn,
     run->sim = sim;
     run->scn = scn;
     run->bus = bus;
-    run->steps = calloc(scn->n_steps ? scn->n_steps : 1, sizeof *run->steps);
+    size_t n = scn->n_steps + scn->n_recovery;
+    run->steps = calloc(n ? n : 1, sizeof *run->steps);
+    run->last = scn->n_steps;
     if (!run->steps)
         sim_fatal_plain("out of memory");
     sim_node_init(&run->world, sim, "world", run);
@@ -111,7 +113,7 @@ void scn_step_fail(scn_run_t *run, const char *fmt, ...)
 void scn_step_complete(scn_run_t *run, sim_time_t now, bool ok,
                        const char *fmt, ...)
 {
-    if (run->cur >= run->scn->n_steps || run->aborted)
+    if (run->cur >= run->last || run->aborted)
         return; /* a late report after a timeout: already accounted */
     scn_step_state_t *s = &run->steps[run->cur];
     if (s->result != SCN_RUNNING && s->result != SCN_FAILED)
@@ -157,13 +159,40 @@ static void step_timed_out(sim_event_t *ev, sim_time_t now)
     sim_request_stop(run->sim);
 }
 
+void scn_run_recover(scn_run_t *run, sim_time_t now, const char *why)
+{
+    if (run->recovering || run->aborted)
+        return;
+    run->recovering = true;
+    sim_cancel(&run->world, &run->timeout_ev);
+    sim_cancel(&run->world, &run->step_ev);
+    sim_cancel(&run->world, &run->wait_ev);
+    if (run->cur < run->last) {
+        scn_step_state_t *s = &run->steps[run->cur];
+        if (s->result == SCN_RUNNING || s->result == SCN_FAILED) {
+            snprintf(s->message, sizeof s->message, "%s", why);
+            s->result = SCN_FAILED;
+            s->end = now;
+            if (run->wall_clock)
+                s->wall_end = run->wall_clock();
+            log_step(run, now, "cut");
+        }
+    }
+    if (run->abort_model && run->model)
+        run->abort_model(run->model, now);
+    run->finished = false;
+    run->cur = run->scn->n_steps;
+    run->last = run->scn->n_steps + run->scn->n_recovery;
+    schedule_step(run, now);
+}
+
 bool scn_run_execute(scn_run_t *run)
 {
     sim_run_until(run->sim, run->scn->timeout);
     if (!run->finished && !run->aborted) {
         /* the scenario's own timeout: fail the step in progress */
         sim_time_t now = sim_time_min(run->scn->timeout, run->sim->watermark);
-        if (run->cur < run->scn->n_steps) {
+        if (run->cur < run->last) {
             scn_step_state_t *s = &run->steps[run->cur];
             char t[SIM_TIME_FMT_LEN];
             snprintf(s->message, sizeof s->message,

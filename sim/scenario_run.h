@@ -61,6 +61,10 @@ typedef struct scn_run {
     sim_time_t end_time;       /* completion of the last step */
     size_t passed, failed;
     void *model;               /* the composed system, for actions */
+    size_t last;               /* steps run: the timeline's, or, after
+                                  scn_run_recover, also the recovery's */
+    bool recovering;           /* scn_run_recover was called */
+    void (*abort_model)(void *model, sim_time_t now); /* see recover */
     /* Host seconds (monotonic), read when a step starts and ends, for the
      * summary's wall time per step; NULL: not read. Nothing the
      * simulation does depends on it. */
@@ -76,6 +80,12 @@ void scn_run_cleanup(scn_run_t *run);
 /* Runs the timeline to its end (or the scenario timeout). Returns true if
  * the timeline finished and every step passed. */
 bool scn_run_execute(scn_run_t *run);
+
+/* A sweep's cut happened (in the world node, at now): the step in
+ * progress ends as failed ("cut"), abort_model(model, now) makes the
+ * terminals drop what they were doing, and the run goes on with the
+ * scenario's recovery steps (scenario_t.n_recovery; none: it ends). */
+void scn_run_recover(scn_run_t *run, sim_time_t now, const char *why);
 
 /* Called by a pending step's model, in the world node, at time now. ok
  * false fails the step with the formatted message (NULL fmt: no message). */

@@ -519,10 +519,10 @@ START_TEST(top_level)
         "t.json: $.format: expected \"cardsim-scenario/1\", got number 1");
     ck_assert_str_eq(refused(SCN(", 'colour': 'red'", "")),
         "t.json: $.colour: unknown key; allowed keys: format, name, "
-        "description, comment, seed, timeout, timeline, bench, card");
+        "description, comment, seed, timeout, timeline, sweep, bench, card");
     ck_assert_str_eq(refused(SCN(", 'a b': 1", "")),
         "t.json: $[\"a b\"]: unknown key; allowed keys: format, name, "
-        "description, comment, seed, timeout, timeline, bench, card");
+        "description, comment, seed, timeout, timeline, sweep, bench, card");
     ck_assert_str_eq(refused(SCN(", 'seed': 1, 'seed': 2", "")),
         "t.json: $.seed: duplicate key (already given above)");
     ck_assert_str_eq(refused(SCN(", 'card': {'ses': 1}", "")),

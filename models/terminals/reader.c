@@ -879,6 +879,12 @@ static void on_rx(void *ctx, sim_time_t now, uint8_t b, unsigned flags)
     r->res.chars_received++;
     switch (r->phase) {
     case READER_PH_ATR:
+        if (start < r->res.start) {
+            /* begun before this activation or reset (a card that was cut
+             * off mid-character on the pads): not part of the ATR */
+            r->stray_chars++;
+            return;
+        }
         r->last_rx_start = start;
         atr_rx(r, now, start, b, flags);
         return;
@@ -1281,6 +1287,17 @@ void reader_reset(reader_t *r)
     r->chan_done = NULL;
     r->in_call = false;
     forget_card(r);
+}
+
+void reader_drop(reader_t *r, sim_time_t now)
+{
+    reader_reset(r);
+    if (!r->vcc)
+        return;
+    iso7816_port_set_rst(&r->port, now, false);
+    iso7816_port_set_clk(&r->port, now, 0);
+    iso7816_port_set_vcc(&r->port, now, false);
+    r->vcc = false;
 }
 
 void reader_cleanup(reader_t *r)

@@ -270,6 +270,9 @@ void reader_init(reader_t *r, sim_t *sim, const reader_cfg_t *cfg);
  * state; levels on the port are left as driven. */
 void reader_reset(reader_t *r);
 void reader_cleanup(reader_t *r);
+/* The card is gone (a power cut): the operation in progress is dropped
+ * (no callback) and the pads are switched off at once (RST, CLK, VCC). */
+void reader_drop(reader_t *r, sim_time_t now);
 
 /* The reader's port, for the composition's wiring (pads_attach_port,
  * iso7816_port_connect). */

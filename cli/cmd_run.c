@@ -8,9 +8,14 @@
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "cardsim_config.h"
 
 #include "cli/cli.h"
 #include "cli/progress.h"
@@ -22,8 +27,24 @@
 #include "sim/scenario_run.h"
 #include "sim/trace.h"
 #include "sim/trace_log.h"
+#include "sim/units.h"
+#if CARDSIM_HAVE_VIEWER
+#include "viewer/app.h"
+#endif
 
 #define MAX_OUTPUTS 24
+#define MAX_SNAPSHOTS 64
+
+/* The viewer's flags (docs/viewer.md). The viewer is part of the run only
+ * if --view or a snapshot asks for it. */
+typedef struct view_opts {
+    bool window, close_at_end, stats;
+    double speed;
+    int width, height;
+    struct { sim_time_t t; const char *file; } snaps[MAX_SNAPSHOTS];
+    size_t n_snaps;
+    const char *flag;   /* the first viewer flag seen, for messages */
+} view_opts_t;
 
 typedef struct run_ctx {
     scenario_t scn;
@@ -48,6 +69,14 @@ static void usage(FILE *f)
         "  --out DIR   output directory (default out/<scenario name>/)\n"
         "  --seed N    override the scenario's seed (0..2^64-1)\n"
         "  --quiet     print nothing but errors\n"
+        "  --view      watch the card work in a window (docs/viewer.md)\n"
+        "  --view-speed X     simulated seconds per wall second, or max\n"
+        "                     (default 0.1)\n"
+        "  --view-snapshot TIME:FILE.png  draw the viewer at simulated TIME\n"
+        "                     into FILE.png, no display needed (repeatable)\n"
+        "  --view-size WxH    window and snapshot size (default 1280x800)\n"
+        "  --view-close       close the window when the run ends\n"
+        "  --view-stats       print the window's frames and frames/s\n"
         "writes DIR/events.log, DIR/summary.json and the pcaps of the system\n"
         "(apdu.pcap; nfc.pcap, ble.pcap where the card has them)\n"
         "exit: 0 all expectations held, 1 one failed, 2 bad input, "
@@ -64,6 +93,109 @@ static int parse_seed(const char *s, uint64_t *out)
     if (errno || *end)
         return -1;
     *out = v;
+    return 0;
+}
+
+/* --view-speed: "max" or simulated seconds per wall second */
+static int parse_view_speed(const char *s, double *out)
+{
+    if (!strcmp(s, "max")) {
+        *out = 0;
+        return 0;
+    }
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (errno || end == s || *end || !isfinite(v) || v < 1e-6 || v > 1e3)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+static int parse_view_size(const char *s, int *w, int *h)
+{
+    char *end;
+    errno = 0;
+    long x = strtol(s, &end, 10);
+    if (errno || end == s || (*end != 'x' && *end != 'X'))
+        return -1;
+    const char *hs = end + 1;
+    long y = strtol(hs, &end, 10);
+    if (errno || end == hs || *end || x < 640 || x > 7680 || y < 400 ||
+        y > 4320)
+        return -1;
+    *w = (int)x;
+    *h = (int)y;
+    return 0;
+}
+
+/* --view-snapshot TIME:FILE.png; err names what is wrong. */
+static int parse_view_snapshot(view_opts_t *v, const char *arg, char *err,
+                               size_t errlen)
+{
+    char q[UNITS_QUOTE_LEN];
+    const char *colon = strchr(arg, ':');
+    if (v->n_snaps == MAX_SNAPSHOTS) {
+        snprintf(err, errlen, "at most %d snapshots", MAX_SNAPSHOTS);
+        return -1;
+    }
+    if (!colon) {
+        snprintf(err, errlen, "expected TIME:FILE.png, got %s",
+                 units_quote(q, sizeof q, arg));
+        return -1;
+    }
+    char tbuf[64];
+    size_t tl = (size_t)(colon - arg);
+    if (tl >= sizeof tbuf) {
+        snprintf(err, errlen, "expected a time before ':', got %s",
+                 units_quote(q, sizeof q, arg));
+        return -1;
+    }
+    memcpy(tbuf, arg, tl);
+    tbuf[tl] = 0;
+    char terr[256];
+    sim_time_t t;
+    if (units_parse_time(tbuf, &t, NULL, NULL, terr, sizeof terr) != 0) {
+        snprintf(err, errlen, "TIME: %s", terr);
+        return -1;
+    }
+    const char *file = colon + 1;
+    size_t fl = strlen(file);
+    const char *base = strrchr(file, '/');
+    base = base ? base + 1 : file;
+    if (fl < 5 || strlen(base) < 5 || strcasecmp(file + fl - 4, ".png")) {
+        snprintf(err, errlen, "FILE: expected a file name ending in .png, "
+                 "got %s", units_quote(q, sizeof q, file));
+        return -1;
+    }
+    v->snaps[v->n_snaps].t = t;
+    v->snaps[v->n_snaps].file = file;
+    v->n_snaps++;
+    return 0;
+}
+
+/* Every snapshot's directory must exist and be writable. */
+static int check_view_files(const view_opts_t *v, char *err, size_t errlen)
+{
+    for (size_t i = 0; i < v->n_snaps; i++) {
+        char dir[4096];
+        snprintf(dir, sizeof dir, "%s", v->snaps[i].file);
+        char *slash = strrchr(dir, '/');
+        if (slash == dir)
+            dir[1] = 0;
+        else if (slash)
+            *slash = 0;
+        else
+            snprintf(dir, sizeof dir, ".");
+        if (access(dir, W_OK) != 0) {
+            char q[UNITS_QUOTE_LEN];
+            snprintf(err, errlen, "run: --view-snapshot: FILE: cannot write "
+                     "into the directory of %s: %s",
+                     units_quote(q, sizeof q, v->snaps[i].file),
+                     strerror(errno));
+            return -1;
+        }
+    }
     return 0;
 }
 
@@ -139,10 +271,18 @@ int cmd_run(int argc, char **argv)
         { "seed", required_argument, NULL, 's' },
         { "quiet", no_argument, NULL, 'q' },
         { "help", no_argument, NULL, 'h' },
+        { "view", no_argument, NULL, 'V' },
+        { "view-speed", required_argument, NULL, 'S' },
+        { "view-snapshot", required_argument, NULL, 'P' },
+        { "view-size", required_argument, NULL, 'Z' },
+        { "view-close", no_argument, NULL, 'C' },
+        { "view-stats", no_argument, NULL, 'T' },
         { NULL, 0, NULL, 0 },
     };
     const char *out = NULL, *seed_arg = NULL;
     bool quiet = false;
+    view_opts_t view = { .speed = 0.1, .width = 1280, .height = 800 };
+    char verr[512];
     int o;
     optind = 1;
     opterr = 0;
@@ -152,6 +292,29 @@ int cmd_run(int argc, char **argv)
         case 's': seed_arg = optarg; break;
         case 'q': quiet = true; break;
         case 'h': usage(stdout); return CLI_EXIT_OK;
+        case 'V': case 'S': case 'P': case 'Z': case 'C': case 'T':
+            if (!view.flag)
+                view.flag = argv[optind - 1];
+            if (o == 'V')
+                view.window = true;
+            else if (o == 'C')
+                view.close_at_end = true;
+            else if (o == 'T')
+                view.stats = true;
+            else if (o == 'S' && parse_view_speed(optarg, &view.speed) != 0)
+                return cli_bad_input("run: --view-speed: expected max or "
+                                     "simulated seconds per wall second "
+                                     "(1e-6..1000), got \"%s\"", optarg);
+            else if (o == 'Z' && parse_view_size(optarg, &view.width,
+                                                 &view.height) != 0)
+                return cli_bad_input("run: --view-size: expected WxH "
+                                     "(640..7680 x 400..4320), got \"%s\"",
+                                     optarg);
+            else if (o == 'P' && parse_view_snapshot(&view, optarg, verr,
+                                                     sizeof verr) != 0)
+                return cli_bad_input("run: --view-snapshot %s: %s", optarg,
+                                     verr);
+            break;
         default:
             usage(stderr);
             return cli_bad_input("run: unknown or incomplete option '%s'",
@@ -166,6 +329,15 @@ int cmd_run(int argc, char **argv)
     if (seed_arg && parse_seed(seed_arg, &seed) != 0)
         return cli_bad_input("run: --seed: expected an integer 0..2^64-1, "
                              "got \"%s\"", seed_arg);
+    bool want_view = view.window || view.n_snaps > 0;
+#if !CARDSIM_HAVE_VIEWER
+    if (view.flag)
+        return cli_bad_input("run: %s: this cardsim was built without the "
+                             "viewer (it needs SDL2, SDL2_ttf and "
+                             "SDL2_image)", view.flag);
+#endif
+    if (want_view && check_view_files(&view, verr, sizeof verr) != 0)
+        return cli_bad_input("%s", verr);
 
     run_ctx_t *c = calloc(1, sizeof *c);
     if (!c)
@@ -185,6 +357,14 @@ int cmd_run(int argc, char **argv)
         snprintf(c->out_dir, sizeof c->out_dir, "out/%s", c->scn.name);
 
     c->section = model_section_of(&c->scn);
+    bool is_card = c->scn.section && !strcmp(c->scn.section->key, "card");
+    if (want_view && !is_card) {
+        scenario_free(&c->scn);
+        free(c);
+        return cli_bad_input("run: %s: the viewer draws the card; this "
+                             "scenario has no \"card\" section",
+                             view.window ? "--view" : "--view-snapshot");
+    }
     sim_init(&c->sim, c->scn.seed);
     trace_bus_init(&c->bus);
     scn_run_init(&c->run, &c->sim, &c->scn, &c->bus);
@@ -194,15 +374,47 @@ int cmd_run(int argc, char **argv)
         cli_bad_input("%s", err);
         goto cleanup_model;
     }
+#if CARDSIM_HAVE_VIEWER
+    view_app_t *app = NULL;
+    if (want_view) {
+        const cJSON *ses = cJSON_GetObjectItemCaseSensitive(c->scn.config,
+                                                            "ses");
+        view_snap_t snaps[MAX_SNAPSHOTS];
+        for (size_t i = 0; i < view.n_snaps; i++)
+            snaps[i] = (view_snap_t){ view.snaps[i].t, view.snaps[i].file };
+        view_app_cfg_t vc = {
+            .window = view.window, .speed = view.speed,
+            .width = view.width, .height = view.height,
+            .close_at_end = view.close_at_end, .stats = view.stats,
+            .snaps = snaps, .n_snaps = view.n_snaps, .title = c->scn.name,
+            .n_se = (unsigned)cJSON_GetArraySize(ses), .has_mcu = true,
+        };
+        if (view_app_open(&app, &vc, err, sizeof err) != 0) {
+            cli_bad_input("run: %s", err);
+            goto cleanup_model;
+        }
+    }
+#endif
     if (cli_mkdir_p(c->out_dir, err, sizeof err) != 0 ||
         open_outputs(c, err, sizeof err) != 0) {
         cli_bad_input("%s", err);
         trace_bus_close(&c->bus, err, sizeof err);
+#if CARDSIM_HAVE_VIEWER
+        view_app_free(app);
+#endif
         goto cleanup_model;
     }
+#if CARDSIM_HAVE_VIEWER
+    if (app)
+        view_app_add_sink(app, &c->bus);
+#endif
     trace_bus_attach(&c->bus, &c->sim);
     cli_progress_t progress;
     cli_progress_init(&progress, &c->sim, quiet, c->scn.timeout);
+#if CARDSIM_HAVE_VIEWER
+    if (app)
+        view_app_start(app, &c->sim);
+#endif
     sim_fatal_set_hook(on_fatal, c);
     c->wall_start = cli_wall_seconds();
 
@@ -214,6 +426,16 @@ int cmd_run(int argc, char **argv)
     trace_bus_discard(&c->bus);
     finish_outputs(c, NULL);
     rc = ok ? CLI_EXIT_OK : CLI_EXIT_FAILED;
+#if CARDSIM_HAVE_VIEWER
+    if (app) {
+        /* after the outputs: the window may wait for the user */
+        if (view_app_finish(app, c->run.end_time, err, sizeof err) != 0) {
+            fprintf(stderr, "cardsim: run: %s\n", err);
+            rc = CLI_EXIT_SIM_ERROR;
+        }
+        view_app_free(app);
+    }
+#endif
 
 cleanup_model:
     sim_cleanup(&c->sim); /* first: the heaps still point into the models */

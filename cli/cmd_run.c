@@ -20,6 +20,7 @@
 #include "cli/cli.h"
 #include "cli/progress.h"
 #include "cli/summary.h"
+#include "models/card.h"
 #include "models/registry.h"
 #include "sim/fatal.h"
 #include "sim/pcap_sink.h"
@@ -61,6 +62,29 @@ typedef struct run_ctx {
     double wall_start;
     bool quiet;
 } run_ctx_t;
+
+/* --cut OP:K/N: the one power cut of a sweep (docs/sweep.md), in
+ * operation OP of the scenario's sweep SE at K/N of it, the run then going
+ * on with the recovery steps. */
+static int arm_cut(run_ctx_t *c, const char *spec)
+{
+    unsigned op, k, n;
+    char tail;
+    if (sscanf(spec, "%u:%u/%u%c", &op, &k, &n, &tail) != 3 || n == 0 ||
+        k >= n) {
+        cli_bad_input("--cut %s: expected OP:K/N with K < N", spec);
+        return -1;
+    }
+    if (!c->scn.sweep || strcmp(c->section->def->key, "card") != 0) {
+        cli_bad_input("%s: $: --cut needs a card scenario with a "
+                      "\"sweep\" object", c->scn.file);
+        return -1;
+    }
+    unsigned se = (unsigned)scn_get_int(c->scn.sweep, "se", 0);
+    card_sweep_setup(c->run.model, se, NULL, NULL);
+    card_arm_cut(c->run.model, se, op, k, n);
+    return 0;
+}
 
 static void usage(FILE *f)
 {
@@ -277,9 +301,10 @@ int cmd_run(int argc, char **argv)
         { "view-size", required_argument, NULL, 'Z' },
         { "view-close", no_argument, NULL, 'C' },
         { "view-stats", no_argument, NULL, 'T' },
+        { "cut", required_argument, NULL, 'K' },
         { NULL, 0, NULL, 0 },
     };
-    const char *out = NULL, *seed_arg = NULL;
+    const char *out = NULL, *seed_arg = NULL, *cut = NULL;
     bool quiet = false;
     view_opts_t view = { .speed = 0.1, .width = 1280, .height = 800 };
     char verr[512];
@@ -291,6 +316,7 @@ int cmd_run(int argc, char **argv)
         case 'o': out = optarg; break;
         case 's': seed_arg = optarg; break;
         case 'q': quiet = true; break;
+        case 'K': cut = optarg; break;
         case 'h': usage(stdout); return CLI_EXIT_OK;
         case 'V': case 'S': case 'P': case 'Z': case 'C': case 'T':
             if (!view.flag)
@@ -374,6 +400,8 @@ int cmd_run(int argc, char **argv)
         cli_bad_input("%s", err);
         goto cleanup_model;
     }
+    if (cut && arm_cut(c, cut) != 0)
+        goto cleanup_model;
 #if CARDSIM_HAVE_VIEWER
     view_app_t *app = NULL;
     if (want_view) {

@@ -102,11 +102,13 @@ int cli_summary_write(const cli_run_info_t *info, char *err, size_t errlen)
     cJSON_AddNumberToObject(root, "steps_failed", (double)run->failed);
 
     cJSON *steps = cJSON_AddArrayToObject(root, "steps");
-    for (size_t i = 0; i < scn->n_steps; i++) {
+    for (size_t i = 0; i < run->last; i++) {
         const scn_step_t *st = &scn->steps[i];
         const scn_step_state_t *s = &run->steps[i];
         cJSON *o = cJSON_CreateObject();
         cJSON_AddNumberToObject(o, "index", (double)i);
+        if (i >= scn->n_steps)
+            cJSON_AddNumberToObject(o, "recovery", (double)(i - scn->n_steps));
         cJSON_AddStringToObject(o, "action", st->def->name);
         if (st->label)
             cJSON_AddStringToObject(o, "name", st->label);
@@ -176,11 +178,16 @@ void cli_summary_print(FILE *f, const cli_run_info_t *info)
     const scn_run_t *run = info->run;
     char a[SIM_TIME_FMT_LEN], b[SIM_TIME_FMT_LEN];
     fprintf(f, "scenario %s (seed %" PRIu64 ")\n", scn->name, scn->seed);
-    for (size_t i = 0; i < scn->n_steps; i++) {
+    for (size_t i = 0; i < run->last; i++) {
         const scn_step_t *st = &scn->steps[i];
         const scn_step_state_t *s = &run->steps[i];
-        fprintf(f, "  %-7s step %zu %s", scn_result_name(s->result), i,
-                st->def->name);
+        if (i >= scn->n_steps)
+            fprintf(f, "  %-7s recovery step %zu %s",
+                    scn_result_name(s->result), i - scn->n_steps,
+                    st->def->name);
+        else
+            fprintf(f, "  %-7s step %zu %s", scn_result_name(s->result), i,
+                    st->def->name);
         if (st->label)
             fprintf(f, " \"%s\"", st->label);
         if (s->result == SCN_PASSED || s->result == SCN_FAILED)
@@ -196,7 +203,7 @@ void cli_summary_print(FILE *f, const cli_run_info_t *info)
     fprintf(f, "%s: %zu of %zu steps passed; simulated %s in %.3f s wall",
             info->error ? "ERROR" : (run->finished && !run->failed ? "PASS"
                                                                    : "FAIL"),
-            run->passed, scn->n_steps, sim_time_fmt_short(a, sizeof a, end),
+            run->passed, run->last, sim_time_fmt_short(a, sizeof a, end),
             info->wall_s);
     if (info->wall_s > 0 && sim_s > 0)
         fprintf(f, " (%.3gx real time)", sim_s / info->wall_s);

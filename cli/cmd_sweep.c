@@ -18,6 +18,7 @@
  * images, summary.json): the exact reproduction of a failure. */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -44,6 +45,7 @@ typedef struct sweep {
     const model_section_t *section;
     unsigned se, points;
     size_t during;          /* step index, or SIZE_MAX: every operation */
+    unsigned ops_from, ops_to; /* --ops: only operations in [from, to] */
     long jobs;
     int pipe_w, pipe_r;
     bool child;
@@ -87,11 +89,13 @@ static int cli_run_with_cut(const char *file, const char *out,
 static void usage(FILE *f)
 {
     fprintf(f,
-        "usage: cardsim sweep SCENARIO.json [-j N] [--points N]\n"
+        "usage: cardsim sweep SCENARIO.json [-j N] [--points N] "
+        "[--ops FIRST-LAST]\n"
         "       cardsim sweep SCENARIO.json --cut OP:K/N [--out DIR]\n"
         "  -j N          N cuts at a time (default: the CPUs)\n"
         "  --points N    cuts per flash operation (default: the scenario's "
         "sweep.points, else 3)\n"
+        "  --ops A-B     only the operations numbered A to B\n"
         "  --cut OP:K/N  one cut, in operation OP at K/N of it, with "
         "outputs\n"
         "the scenario needs a \"sweep\" object (docs/sweep.md); exit 0 no "
@@ -153,7 +157,8 @@ static void read_results(sweep_t *s, bool block)
 static void on_op(void *ctx, unsigned se, const flash_op_t *op)
 {
     sweep_t *s = ctx;
-    if (s->child || se != s->se)
+    if (s->child || se != s->se || op->index < s->ops_from ||
+        op->index > s->ops_to)
         return;
     if (s->during != SIZE_MAX &&
         (s->run.cur != s->during ||
@@ -247,12 +252,14 @@ int cmd_sweep(int argc, char **argv)
         { "points", required_argument, NULL, 'p' },
         { "cut", required_argument, NULL, 'c' },
         { "out", required_argument, NULL, 'o' },
+        { "ops", required_argument, NULL, 'r' },
         { "help", no_argument, NULL, 'h' },
         { 0 },
     };
     long jobs = sysconf(_SC_NPROCESSORS_ONLN);
     long points = 0;
     const char *cut = NULL, *out = NULL;
+    unsigned ops_from = 0, ops_to = UINT_MAX;
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "j:h", opts, NULL)) != -1) {
@@ -269,6 +276,14 @@ int cmd_sweep(int argc, char **argv)
                 return cli_bad_input("--points %s: expected 1..16", optarg);
             break;
         case 'c': cut = optarg; break;
+        case 'r': {
+            char tail;
+            if (sscanf(optarg, "%u-%u%c", &ops_from, &ops_to, &tail) != 2 ||
+                ops_from > ops_to)
+                return cli_bad_input("--ops %s: expected FIRST-LAST "
+                                     "operation numbers", optarg);
+            break;
+        }
         case 'o': out = optarg; break;
         case 'h': usage(stdout); return CLI_EXIT_OK;
         default: usage(stderr); return CLI_EXIT_BAD_INPUT;
@@ -293,6 +308,8 @@ int cmd_sweep(int argc, char **argv)
         return cli_bad_input("out of memory");
     s->file = argv[optind];
     s->jobs = jobs;
+    s->ops_from = ops_from;
+    s->ops_to = ops_to;
     char err[1024];
     int rc = CLI_EXIT_BAD_INPUT;
     if (scenario_load(&s->scn, s->file, &model_registry, err,

@@ -132,10 +132,17 @@ static void cut_rx(void *ctx, const sim_msg_t *m, sim_time_t now)
     scn_run_recover(cd->run, now, why);
 }
 
-/* In the SE's node. */
+/* In the SE's node, just after the cut tore what it tore. */
 static void on_cut(void *ctx, se_t *se, sim_time_t now)
 {
     card_t *cd = ctx;
+    if (cd->recover_on_cut && !cd->cut_flash[se->index]) {
+        /* the flash as the cut left it, for se<N>-cut.flash */
+        cd->cut_flash[se->index] = malloc(se->flash.geom.size);
+        if (cd->cut_flash[se->index])
+            memcpy(cd->cut_flash[se->index], se->flash.mem,
+                   se->flash.geom.size);
+    }
     sim_link_send(&cd->fault_links[se->index], now, 1, se->index, NULL, 0);
 }
 
@@ -281,8 +288,10 @@ static void destroy(void *model)
             se_cleanup(&cd->se[i]);
     card_mcu_destroy(cd);
     free(cd->fault_links);
-    for (size_t i = 0; i < CARD_MAX_SE; i++)
+    for (size_t i = 0; i < CARD_MAX_SE; i++) {
         free(cd->flash0[i]);
+        free(cd->cut_flash[i]);
+    }
     reader_cleanup(&cd->reader);
     pads_cleanup(&cd->pads);
     free(cd->image);
@@ -347,6 +356,24 @@ static int save(const void *model, const char *dir, const char **names,
             return -1;
         if (*n < max)
             names[(*n)++] = files[i];
+    }
+    /* after a sweep's cut: the flash as the cut left it (its erase
+     * counters are the end's) */
+    static const char *const cut_files[CARD_MAX_SE] = {
+        "se0-cut.flash", "se1-cut.flash", "se2-cut.flash", "se3-cut.flash",
+        "se4-cut.flash", "se5-cut.flash", "se6-cut.flash", "se7-cut.flash",
+    };
+    for (size_t i = 0; i < cd->n_se && i < CARD_MAX_SE; i++) {
+        if (!cd->cut_flash[i])
+            continue;
+        flash_t f = cd->se[i].flash;
+        f.mem = cd->cut_flash[i];
+        char path[4200];
+        snprintf(path, sizeof path, "%s/%s", dir, cut_files[i]);
+        if (flash_save_image(&f, path, err, errlen) != 0)
+            return -1;
+        if (*n < max)
+            names[(*n)++] = cut_files[i];
     }
     return 0;
 }

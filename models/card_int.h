@@ -67,6 +67,7 @@ typedef struct card {
     /* sweeps (card_sweep_setup) */
     sim_link_t *fault_links; /* SE i -> world: a cut happened */
     bool recover_on_cut;
+    uint8_t *cut_flash[CARD_MAX_SE]; /* SE i's flash just after its cut */
     void (*sweep_op)(void *ctx, unsigned se, const flash_op_t *op);
     void *sweep_ctx;
 } card_t;

@@ -265,8 +265,17 @@ static int build(scn_run_t *run, trace_bus_t *bus, char *err, size_t errlen)
     reader_attach_pads(&cd->reader, &cd->pads);
     card_mcu_wire(cd);
     cd->fault_links = calloc(cd->n_se, sizeof *cd->fault_links);
-    if (!cd->fault_links)
+    cd->faults = calloc(cd->n_se, sizeof *cd->faults);
+    if (!cd->fault_links || !cd->faults)
         sim_fatal_plain("out of memory");
+    for (size_t i = 0; i < cd->n_se; i++) {
+        card_fault_t *f = &cd->faults[i];
+        f->se = &cd->se[i];
+        sim_link_init(&f->link, run->sim, "fault", &run->world,
+                      &cd->se[i].node, SIM_US(1), 64, card_fault_rx, f);
+        sim_event_init(&f->cycle_ev, "fault.at-cycle",
+                       card_fault_cycle_fire, f);
+    }
     for (size_t i = 0; i < cd->n_se; i++) {
         sim_link_init(&cd->fault_links[i], run->sim, "se-fault",
                       &cd->se[i].node, &run->world, SIM_US(1), 0, cut_rx,
@@ -288,6 +297,7 @@ static void destroy(void *model)
             se_cleanup(&cd->se[i]);
     card_mcu_destroy(cd);
     free(cd->fault_links);
+    free(cd->faults);
     for (size_t i = 0; i < CARD_MAX_SE; i++) {
         free(cd->flash0[i]);
         free(cd->cut_flash[i]);

@@ -10,6 +10,7 @@
 extern const scn_section_def_t card_section_def;
 extern const model_section_t card_section;
 extern const scn_action_def_t *const card_contact_actions[];
+extern const scn_action_def_t *const card_fault_actions[];
 
 #include <stdbool.h>
 

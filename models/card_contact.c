@@ -144,9 +144,44 @@ static void apdu_done(void *ctx, sim_time_t now, const reader_result_t *r)
 {
     scn_run_t *run = ctx;
     card_t *cd = run->model;
+    const char *want = scn_get_string(cd->op.json, "expect_error", NULL);
+    if (want) {
+        /* a fault's step: the exchange must fail, and this way */
+        const char *got = reader_status_name(r->status);
+        if (r->status != READER_OK && strcmp(got, want) == 0)
+            card_op_end(&cd->op, now, true, "reader: %s: %s", got,
+                        r->error ? r->error : "");
+        else
+            card_op_end(&cd->op, now, false, "reader: %s, expected the "
+                        "exchange to fail with %s", got, want);
+        return;
+    }
     if (reader_ok(run, now, r)) /* the reader gives the data without SW */
         card_apdu_result(&cd->op, now, r->sw, r->data, r->len);
 }
+
+static const char *const reader_errors[] = { "timeout", "protocol", "dead",
+                                             "aborted", NULL };
+
+static const scn_field_t contact_apdu_fields[] = {
+    { .key = "apdu", .type = SCN_T_HEX, .required = true, .max = 261,
+      .help = "the command APDU" },
+    { .key = "expect_sw", .type = SCN_T_HEX, .min = 2, .max = 2,
+      .help = "the status word expected, e.g. \"9000\"" },
+    { .key = "expect_data", .type = SCN_T_HEX, .max = 256,
+      .help = "the response data expected (without the SW)" },
+    { .key = "expect_sw_any", .type = SCN_T_ARRAY, .item = &card_sw_item,
+      .min = 1, .max = 16,
+      .help = "the SW must be one of these (a sweep's invariant)" },
+    { .key = "expect_data_any", .type = SCN_T_ARRAY, .item = &card_data_item,
+      .min = 1, .max = 16,
+      .help = "the data must be one of these, e.g. the old or the new "
+              "balance (a sweep's invariant)" },
+    { .key = "expect_error", .type = SCN_T_ENUM, .choices = reader_errors,
+      .help = "the exchange must fail this way (a fault's step: e.g. "
+              "\"dead\" when the card lost its power)" },
+    { 0 },
+};
 
 static scn_status_t apdu_start(scn_run_t *run, scn_step_t *st,
                                sim_time_t now)
@@ -278,7 +313,7 @@ static const scn_action_def_t power_off_action = {
 static const scn_action_def_t apdu_action = {
     .name = "contact.apdu",
     .help = "one command APDU over the contact interface (T=1 or T=0)",
-    .fields = card_apdu_fields, .start = apdu_start,
+    .fields = contact_apdu_fields, .start = apdu_start,
 };
 static const scn_action_def_t update_action = {
     .name = "contact.update_cos",

@@ -40,6 +40,17 @@ typedef struct card_chan {
     bool invalidate;
 } card_chan_t;
 
+/* A fault channel to one SE (card_fault.c): commands from the world. */
+typedef struct card_fault {
+    se_t *se;
+    sim_link_t link;          /* world -> the SE's node, 1 us */
+    sim_event_t cycle_ev;     /* fault.at_cycle */
+    sim_time_t cycle_off;
+} card_fault_t;
+
+void card_fault_rx(void *ctx, const sim_msg_t *m, sim_time_t now);
+void card_fault_cycle_fire(sim_event_t *ev, sim_time_t now);
+
 struct mcu_part;   /* card_mcu.c: the MCU, the NFC front end, the phone */
 
 typedef struct card {
@@ -66,6 +77,7 @@ typedef struct card {
     char dir[4096];          /* the scenario's directory */
     /* sweeps (card_sweep_setup) */
     sim_link_t *fault_links; /* SE i -> world: a cut happened */
+    card_fault_t *faults;    /* world -> SE i: fault commands */
     bool recover_on_cut;
     uint8_t *cut_flash[CARD_MAX_SE]; /* SE i's flash just after its cut */
     void (*sweep_op)(void *ctx, unsigned se, const flash_op_t *op);
@@ -91,6 +103,7 @@ scn_status_t card_op_join(card_op_t *op, sim_time_t now);
 /* An APDU step's fields ("apdu", "expect_sw", "expect_data") and the check
  * of its response: completes the step. */
 extern const scn_field_t card_apdu_fields[];
+extern const scn_field_t card_sw_item, card_data_item;
 void card_apdu_result(card_op_t *op, sim_time_t now, uint16_t sw,
                       const uint8_t *data, size_t len);
 

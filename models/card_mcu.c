@@ -464,6 +464,19 @@ void card_mcu_stats(const card_t *cd, cJSON *out)
     cJSON_AddItemToArray(out, o);
 }
 
+bool card_mcu_power_cut(card_t *cd, sim_time_t now, sim_time_t off)
+{
+    mcu_part_t *mp = cd->mp;
+    if (!mp)
+        return false;
+    sim_link_send(&mp->sense, now, MCU_MSG_POWER, 0, NULL, 0);
+    sim_link_send_at(&mp->sense, now,
+                     sim_time_add(now, off > SENSE_LATENCY ? off
+                                                           : SENSE_LATENCY),
+                     MCU_MSG_POWER, 1, NULL, 0);
+    return true;
+}
+
 void card_mcu_channels(const card_t *cd, cJSON *out)
 {
     const phone_stats_t *ps = phone_stats(cd->mp->phone);

@@ -28,6 +28,9 @@ int card_mcu_build(card_t *cd, const cJSON *sec, char *err, size_t errlen);
 void card_mcu_wire(card_t *cd);
 void card_mcu_destroy(card_t *cd);
 void card_mcu_stats(const card_t *cd, cJSON *nodes);
+/* fault.power on the MCU: its battery off now, back after off (through
+ * the sense link). false if the card has no MCU. */
+bool card_mcu_power_cut(card_t *cd, sim_time_t now, sim_time_t off);
 /* The "nfc" (and "ble") channel objects: apdus, bytes. */
 void card_mcu_channels(const card_t *cd, cJSON *out);
 

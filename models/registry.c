@@ -27,6 +27,7 @@ static const scn_action_def_t *const *const action_tables[] = {
     card_contact_actions,
     card_mcu_actions,
     card_phone_actions,
+    card_fault_actions,
     NULL,
 };
 

@@ -274,8 +274,13 @@ static void arm(reader_t *r, int kind, sim_time_t limit)
 {
     r->tmo_kind = kind;
     sim_cancel(r->node, &r->tmo_ev);
-    sim_schedule(r->node, &r->tmo_ev,
-                 sim_time_add(limit, etus(r, TMO_SLACK_ETU)));
+    sim_time_t t = sim_time_add(limit, etus(r, TMO_SLACK_ETU));
+    /* a deadline counted from a character's start bit can already be
+     * past when that character is delivered (a card sending at another
+     * etu than agreed, after it lost power): it expires now */
+    if (t < r->node->firing)
+        t = r->node->firing;
+    sim_schedule(r->node, &r->tmo_ev, t);
 }
 
 static void disarm(reader_t *r)

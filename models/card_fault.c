@@ -1,0 +1,345 @@
+/* SPDX-License-Identifier: MIT */
+/* models/card_fault.c - the scenario's fault actions (fault.*): break the
+ * card at a chosen instant, reproducibly.
+ *
+ * A fault on an SE is a command sent from the world node to the SE's node
+ * on a link of its own (1 us): the SE applies it when the message arrives,
+ * at its present, so causality holds and reruns are identical. The step
+ * itself ends at once; give it an "at" (absolute time) or a "delay" to
+ * place it. Faults of the terminals (the contact line's bit errors, BLE
+ * packet loss) apply in the world node at the step's start.
+ *
+ *   fault.power        cut an SE's supply, or the MCU's battery, for "off"
+ *   fault.flash_cut    cut an SE's supply inside its k-th flash operation
+ *                      from now, at num/den of it
+ *   fault.at_cycle     cut an SE's supply when its core reaches a cycle
+ *   fault.flash_fail   the SE's next program and/or erase fails
+ *   fault.stuck_bits   bits of an SE's flash word stuck
+ *   fault.line_errors  seeded bit errors on the contact line, per character
+ *   fault.ble_loss     seeded loss of the card's BLE packets at the phone
+ *
+ * Reference: docs/faults.md. Probabilities are parts per million (the
+ * scenario format has no fractions); draws come from the models' own
+ * named RNG streams, so they follow the scenario's seed. */
+#include <stdio.h>
+#include <string.h>
+
+#include "models/card.h"
+#include "models/card_int.h"
+#include "models/card_mcu.h"
+#include "models/mcu.h"
+#include "models/terminals/phone_ble.h"
+
+enum fault_kind {
+    FK_POWER = 1,   /* value: off time */
+    FK_FLASH_CUT,   /* data: k, num, den */
+    FK_AT_CYCLE,    /* value: cycle; data: off */
+    FK_FAIL,        /* value: op mask */
+    FK_STUCK,       /* data: addr, mask, value */
+};
+
+typedef struct fault_msg {
+    uint64_t a, b, c, d;
+} fault_msg_t;
+
+/* ---- in the SE's node -------------------------------------------------- */
+
+void card_fault_rx(void *ctx, const sim_msg_t *m, sim_time_t now)
+{
+    card_fault_t *f = ctx;
+    se_t *se = f->se;
+    fault_msg_t d = { 0 };
+    memcpy(&d, m->data, m->len < sizeof d ? m->len : sizeof d);
+    switch (m->kind) {
+    case FK_POWER:
+        se_supply_cut(se, now, m->value);
+        break;
+    case FK_FLASH_CUT: {
+        /* the k-th operation from now: k = 1 is the next one to start */
+        unsigned next = se->flash.next_index;
+        se_arm_cut(se, next + (unsigned)d.a - 1, (unsigned)d.b,
+                   (unsigned)d.c, m->value);
+        break;
+    }
+    case FK_AT_CYCLE: {
+        sim_time_t t = sim_clock_edge(&se->cpu.clk, m->value);
+        if (t < now)
+            t = now;
+        f->cycle_off = d.a;
+        sim_reschedule(&se->node, &f->cycle_ev, t);
+        break;
+    }
+    case FK_FAIL:
+        flash_fail_next(&se->flash, (unsigned)m->value);
+        break;
+    case FK_STUCK:
+        flash_set_stuck(&se->flash, (uint32_t)d.a, (uint32_t)d.b,
+                        (uint32_t)d.c);
+        break;
+    default:
+        break;
+    }
+}
+
+void card_fault_cycle_fire(sim_event_t *ev, sim_time_t now)
+{
+    card_fault_t *f = ev->ctx;
+    se_supply_cut(f->se, now, f->cycle_off);
+}
+
+/* ---- actions (world node) ------------------------------------------------ */
+
+static card_t *card(scn_run_t *run)
+{
+    return run->model;
+}
+
+static bool se_ok(scn_run_t *run, sim_time_t now, unsigned se)
+{
+    if (se < card(run)->n_se)
+        return true;
+    scn_step_complete(run, now, false, "the card has no SE%u", se);
+    return false;
+}
+
+static void send(scn_run_t *run, sim_time_t now, unsigned se, uint32_t kind,
+                 uint64_t value, const fault_msg_t *d)
+{
+    sim_link_send(&card(run)->faults[se].link, now, kind, value, d,
+                  d ? sizeof *d : 0);
+}
+
+static const char *const targets[] = { "se0", "se1", "se2", "se3", "se4",
+                                       "se5", "se6", "se7", "mcu", NULL };
+
+static const scn_field_t power_fields[] = {
+    { .key = "target", .type = SCN_T_ENUM, .required = true,
+      .choices = targets,
+      .help = "an SE's supply, or the MCU's battery (\"mcu\")" },
+    { .key = "off", .type = SCN_T_TIME,
+      .help = "how long the power stays off (default 2 ms)" },
+    { 0 },
+};
+
+static scn_status_t power_start(scn_run_t *run, scn_step_t *st,
+                                sim_time_t now)
+{
+    const char *t = scn_get_string(st->json, "target", "se0");
+    sim_time_t off = scn_get_time(run->scn, st->json, "off", SIM_MS(2));
+    if (strcmp(t, "mcu") == 0) {
+        if (!card_mcu_power_cut(card(run), now, off)) {
+            scn_step_complete(run, now, false, "the card has no MCU");
+            return SCN_STEP_PENDING;
+        }
+        return SCN_STEP_DONE;
+    }
+    unsigned se = (unsigned)(t[2] - '0');
+    if (!se_ok(run, now, se))
+        return SCN_STEP_PENDING;
+    send(run, now, se, FK_POWER, off, NULL);
+    return SCN_STEP_DONE;
+}
+
+static const scn_field_t flash_cut_fields[] = {
+    { .key = "se", .type = SCN_T_INT, .required = true, .min = 0,
+      .max = CARD_MAX_SE - 1, .help = "the SE" },
+    { .key = "op", .type = SCN_T_INT, .min = 1, .max = 1000000,
+      .help = "the k-th flash operation the SE starts from now (default "
+              "1: the next)" },
+    { .key = "num", .type = SCN_T_INT, .min = 0, .max = 1000,
+      .help = "the cut at num/den of the operation (default 0/1: at its "
+              "start)" },
+    { .key = "den", .type = SCN_T_INT, .min = 1, .max = 1000 },
+    { .key = "off", .type = SCN_T_TIME,
+      .help = "how long the supply stays off (default 2 ms)" },
+    { 0 },
+};
+
+static bool flash_cut_check(scn_ctx_t *c, const cJSON *step,
+                            const char *path)
+{
+    if (scn_get_int(step, "num", 0) >= scn_get_int(step, "den", 1))
+        return scn_error(c, path, "expected num below den (a point inside "
+                                  "the operation)");
+    return true;
+}
+
+static scn_status_t flash_cut_start(scn_run_t *run, scn_step_t *st,
+                                    sim_time_t now)
+{
+    unsigned se = (unsigned)scn_get_int(st->json, "se", 0);
+    if (!se_ok(run, now, se))
+        return SCN_STEP_PENDING;
+    fault_msg_t d = { .a = (uint64_t)scn_get_int(st->json, "op", 1),
+                      .b = (uint64_t)scn_get_int(st->json, "num", 0),
+                      .c = (uint64_t)scn_get_int(st->json, "den", 1) };
+    send(run, now, se, FK_FLASH_CUT,
+         scn_get_time(run->scn, st->json, "off", SIM_MS(2)), &d);
+    return SCN_STEP_DONE;
+}
+
+static const scn_field_t cycle_fields[] = {
+    { .key = "se", .type = SCN_T_INT, .required = true, .min = 0,
+      .max = CARD_MAX_SE - 1, .help = "the SE" },
+    { .key = "cycle", .type = SCN_T_INT, .required = true, .min = 0,
+      .help = "its core's clock cycle (32 MHz, counted from 0 at the "
+              "start of the run)" },
+    { .key = "off", .type = SCN_T_TIME,
+      .help = "how long the supply stays off (default 2 ms)" },
+    { 0 },
+};
+
+static scn_status_t cycle_start(scn_run_t *run, scn_step_t *st,
+                                sim_time_t now)
+{
+    unsigned se = (unsigned)scn_get_int(st->json, "se", 0);
+    if (!se_ok(run, now, se))
+        return SCN_STEP_PENDING;
+    fault_msg_t d = { .a = scn_get_time(run->scn, st->json, "off",
+                                        SIM_MS(2)) };
+    send(run, now, se, FK_AT_CYCLE,
+         (uint64_t)scn_get_int(st->json, "cycle", 0), &d);
+    return SCN_STEP_DONE;
+}
+
+static const char *const fail_ops[] = { "program", "erase", "both", NULL };
+
+static const scn_field_t fail_fields[] = {
+    { .key = "se", .type = SCN_T_INT, .required = true, .min = 0,
+      .max = CARD_MAX_SE - 1, .help = "the SE" },
+    { .key = "ops", .type = SCN_T_ENUM, .choices = fail_ops,
+      .help = "which operation fails next (default both kinds: the first "
+              "to come)" },
+    { 0 },
+};
+
+static scn_status_t fail_start(scn_run_t *run, scn_step_t *st,
+                               sim_time_t now)
+{
+    unsigned se = (unsigned)scn_get_int(st->json, "se", 0);
+    if (!se_ok(run, now, se))
+        return SCN_STEP_PENDING;
+    const char *ops = scn_get_string(st->json, "ops", "both");
+    unsigned mask = strcmp(ops, "program") == 0 ? FLASH_FAIL_PROGRAM
+                    : strcmp(ops, "erase") == 0 ? FLASH_FAIL_ERASE
+                    : FLASH_FAIL_PROGRAM | FLASH_FAIL_ERASE;
+    send(run, now, se, FK_FAIL, mask, NULL);
+    return SCN_STEP_DONE;
+}
+
+static const scn_field_t stuck_fields[] = {
+    { .key = "se", .type = SCN_T_INT, .required = true, .min = 0,
+      .max = CARD_MAX_SE - 1, .help = "the SE" },
+    { .key = "addr", .type = SCN_T_HEX, .required = true, .min = 4,
+      .max = 4, .help = "the word's bus address, big-endian, e.g. "
+                         "\"10001000\"" },
+    { .key = "mask", .type = SCN_T_HEX, .required = true, .min = 4,
+      .max = 4, .help = "the stuck bits" },
+    { .key = "value", .type = SCN_T_HEX, .required = true, .min = 4,
+      .max = 4, .help = "what they are stuck at" },
+    { 0 },
+};
+
+static uint32_t be32_of(const cJSON *j, const char *key)
+{
+    uint8_t b[4] = { 0 };
+    scn_get_hex(j, key, b, sizeof b);
+    return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 |
+           (uint32_t)b[2] << 8 | b[3];
+}
+
+static scn_status_t stuck_start(scn_run_t *run, scn_step_t *st,
+                                sim_time_t now)
+{
+    unsigned se = (unsigned)scn_get_int(st->json, "se", 0);
+    if (!se_ok(run, now, se))
+        return SCN_STEP_PENDING;
+    fault_msg_t d = { .a = be32_of(st->json, "addr"),
+                      .b = be32_of(st->json, "mask"),
+                      .c = be32_of(st->json, "value") };
+    send(run, now, se, FK_STUCK, 0, &d);
+    return SCN_STEP_DONE;
+}
+
+static const scn_field_t line_fields[] = {
+    { .key = "cmd_ppm", .type = SCN_T_INT, .min = 0, .max = 1000000,
+      .help = "characters from the reader hit by a bit error, per million" },
+    { .key = "rsp_ppm", .type = SCN_T_INT, .min = 0, .max = 1000000,
+      .help = "characters from the card hit, per million" },
+    { 0 },
+};
+
+static scn_status_t line_start(scn_run_t *run, scn_step_t *st,
+                               sim_time_t now)
+{
+    reader_set_bit_errors(&card(run)->reader, now,
+                          (double)scn_get_int(st->json, "cmd_ppm", 0) / 1e6,
+                          (double)scn_get_int(st->json, "rsp_ppm", 0) / 1e6);
+    return SCN_STEP_DONE;
+}
+
+static const scn_field_t loss_fields[] = {
+    { .key = "ppm", .type = SCN_T_INT, .required = true, .min = 0,
+      .max = 1000000,
+      .help = "the card's BLE packets the phone loses, per million" },
+    { 0 },
+};
+
+static scn_status_t loss_start(scn_run_t *run, scn_step_t *st,
+                               sim_time_t now)
+{
+    card_t *cd = card(run);
+    if (!cd->ble.term) {
+        scn_step_complete(run, now, false, "the card has no BLE");
+        return SCN_STEP_PENDING;
+    }
+    phone_ble_set_loss(cd->ble.term,
+                       (double)scn_get_int(st->json, "ppm", 0) / 1e6);
+    return SCN_STEP_DONE;
+}
+
+static const scn_action_def_t power_action = {
+    .name = "fault.power",
+    .help = "cut an SE's supply or the MCU's battery for a while (the SE: "
+            "a flash operation in progress is torn, RAM lost)",
+    .fields = power_fields, .start = power_start,
+};
+static const scn_action_def_t flash_cut_action = {
+    .name = "fault.flash_cut",
+    .help = "cut an SE's supply inside its k-th flash operation from now, "
+            "at num/den of it (a torn program or erase)",
+    .fields = flash_cut_fields, .check = flash_cut_check,
+    .start = flash_cut_start,
+};
+static const scn_action_def_t cycle_action = {
+    .name = "fault.at_cycle",
+    .help = "cut an SE's supply when its core's clock reaches a cycle",
+    .fields = cycle_fields, .start = cycle_start,
+};
+static const scn_action_def_t fail_action = {
+    .name = "fault.flash_fail",
+    .help = "the SE's next flash program and/or erase fails (the "
+            "controller reports ERR_FAIL)",
+    .fields = fail_fields, .start = fail_start,
+};
+static const scn_action_def_t stuck_action = {
+    .name = "fault.stuck_bits",
+    .help = "bits of an SE's flash word stuck at a value",
+    .fields = stuck_fields, .start = stuck_start,
+};
+static const scn_action_def_t line_action = {
+    .name = "fault.line_errors",
+    .help = "seeded bit errors on the contact line (each hit character has "
+            "one bit flipped: a parity error)",
+    .fields = line_fields, .start = line_start,
+};
+static const scn_action_def_t loss_action = {
+    .name = "fault.ble_loss",
+    .help = "seeded loss of the card's BLE packets at the phone",
+    .fields = loss_fields, .start = loss_start,
+};
+
+const scn_action_def_t *const card_fault_actions[] = {
+    &power_action, &flash_cut_action, &cycle_action, &fail_action,
+    &stuck_action, &line_action, &loss_action, NULL,
+};

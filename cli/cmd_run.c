@@ -93,6 +93,11 @@ static void usage(FILE *f)
         "  --out DIR   output directory (default out/<scenario name>/)\n"
         "  --seed N    override the scenario's seed (0..2^64-1)\n"
         "  --quiet     print nothing but errors\n"
+        "  --flash SE<n>=FILE  start SE n from this flash image (a field "
+        "dump;\n"
+        "              repeatable)\n"
+        "  --cut OP:K/N  one power cut of the scenario's sweep (docs/sweep.md)"
+        "\n"
         "  --view      watch the card work in a window (docs/viewer.md)\n"
         "  --view-speed X     simulated seconds per wall second, or max\n"
         "                     (default 0.1)\n"
@@ -302,9 +307,12 @@ int cmd_run(int argc, char **argv)
         { "view-close", no_argument, NULL, 'C' },
         { "view-stats", no_argument, NULL, 'T' },
         { "cut", required_argument, NULL, 'K' },
+        { "flash", required_argument, NULL, 'F' },
         { NULL, 0, NULL, 0 },
     };
     const char *out = NULL, *seed_arg = NULL, *cut = NULL;
+    const char *flash_args[8];
+    size_t n_flash = 0;
     bool quiet = false;
     view_opts_t view = { .speed = 0.1, .width = 1280, .height = 800 };
     char verr[512];
@@ -317,6 +325,11 @@ int cmd_run(int argc, char **argv)
         case 's': seed_arg = optarg; break;
         case 'q': quiet = true; break;
         case 'K': cut = optarg; break;
+        case 'F':
+            if (n_flash == 8)
+                return cli_bad_input("--flash: at most 8");
+            flash_args[n_flash++] = optarg;
+            break;
         case 'h': usage(stdout); return CLI_EXIT_OK;
         case 'V': case 'S': case 'P': case 'Z': case 'C': case 'T':
             if (!view.flag)
@@ -402,6 +415,22 @@ int cmd_run(int argc, char **argv)
     }
     if (cut && arm_cut(c, cut) != 0)
         goto cleanup_model;
+    for (size_t i = 0; i < n_flash; i++) {
+        unsigned se;
+        int pos = 0;
+        if (sscanf(flash_args[i], "SE%u=%n", &se, &pos) != 1 || pos == 0 ||
+            !flash_args[i][pos]) {
+            cli_bad_input("--flash %s: expected SE<n>=FILE", flash_args[i]);
+            goto cleanup_model;
+        }
+        if (strcmp(c->section->def->key, "card") != 0 ||
+            card_load_flash(c->run.model, se, flash_args[i] + pos, err,
+                            sizeof err) != 0) {
+            cli_bad_input("%s", strcmp(c->section->def->key, "card")
+                                    ? "--flash needs a card scenario" : err);
+            goto cleanup_model;
+        }
+    }
 #if CARDSIM_HAVE_VIEWER
     view_app_t *app = NULL;
     if (want_view) {

@@ -43,8 +43,9 @@ static const scn_field_t se_fields[] = {
       .help = "a COS of this version factory-programmed (built image)" },
     { .key = "image", .type = SCN_T_STRING,
       .help = "a signed COS image file factory-programmed into flash" },
-    { .key = "flash", .type = SCN_T_STRING,
-      .help = "a flash image file (saved by cardsim, or a raw dump)" },
+    { .key = "flash", .type = SCN_T_ANY,
+      .help = "a flash image file (saved by cardsim, or a raw dump): its "
+              "path, or {\"file\": path}" },
     { .key = "serial", .type = SCN_T_INT, .min = 1,
       .max = 9007199254740991LL, .help = "chip serial (default derived "
                                          "from the SE index)" },
@@ -97,6 +98,15 @@ static bool card_check(scn_ctx_t *c, const cJSON *sec, const char *path)
             return scn_error(c, p, "expected at most one of \"cos\", "
                                    "\"image\", \"flash\"");
         }
+        const cJSON *fl = cJSON_GetObjectItemCaseSensitive(se, "flash");
+        if (fl && !cJSON_IsString(fl)) {
+            const cJSON *file = cJSON_GetObjectItemCaseSensitive(fl, "file");
+            snprintf(p, sizeof p, "%s.ses[%d].flash", path, i);
+            if (!cJSON_IsObject(fl) || !cJSON_IsString(file) ||
+                cJSON_GetArraySize(fl) != 1)
+                return scn_error(c, p, "expected a file name, or an object "
+                                       "{\"file\": name}");
+        }
     }
     int route = (int)scn_get_int(sec, "contact_route", 0);
     if (route >= n) {
@@ -118,6 +128,27 @@ const scn_section_def_t card_section_def = {
     .fields = card_fields,
     .check = card_check,
 };
+
+/* ---- a field dump in place of the scenario's flash (--flash) ---------- */
+
+int card_load_flash(void *model, unsigned se, const char *path, char *err,
+                    size_t errlen)
+{
+    card_t *cd = model;
+    if (se >= cd->n_se) {
+        snprintf(err, errlen, "--flash SE%u: the card has %zu SEs", se,
+                 cd->n_se);
+        return -1;
+    }
+    char sub[512];
+    if (flash_load_image(&cd->se[se].flash, path, sub, sizeof sub) != 0) {
+        snprintf(err, errlen, "--flash SE%u=%s: %s", se, path, sub);
+        return -1;
+    }
+    /* card.expect_flash compares with what the run started from */
+    memcpy(cd->flash0[se], cd->se[se].flash.mem, cd->se[se].flash.geom.size);
+    return 0;
+}
 
 /* ---- sweeps ------------------------------------------------------------ */
 
@@ -244,7 +275,11 @@ static int build(scn_run_t *run, trace_bus_t *bus, char *err, size_t errlen)
             rc2 = se_provision_cos(&cd->se[i].flash, path, &version, sub,
                                    sizeof sub);
         } else if (cJSON_GetObjectItemCaseSensitive(sj, "flash")) {
-            card_resolve(cd, scn_get_string(sj, "flash", ""), path, sizeof path);
+            const cJSON *fl = cJSON_GetObjectItemCaseSensitive(sj, "flash");
+            const char *name = cJSON_IsString(fl)
+                                   ? fl->valuestring
+                                   : scn_get_string(fl, "file", "");
+            card_resolve(cd, name, path, sizeof path);
             rc2 = flash_load_image(&cd->se[i].flash, path, sub, sizeof sub);
         }
         if (rc2 != 0) {

@@ -16,6 +16,12 @@ extern const scn_action_def_t *const card_fault_actions[];
 
 #include "models/flash.h"
 
+/* Replaces SE se's flash by an image file (cardsim run --flash SE1=FILE,
+ * a field dump), after the card is built and before it runs. 0, or -1
+ * with a message. */
+int card_load_flash(void *model, unsigned se, const char *path, char *err,
+                    size_t errlen);
+
 /* Sweeps (cli/cmd_sweep.c). After the card is built: every flash
  * operation SE se starts is told to op_fn (in the SE's node, as it
  * starts); a power cut of that SE sends the scenario to its recovery

@@ -62,6 +62,33 @@ bench-scenarios)
         run "$root/bench/$b.json" "$tmp/$b"; expect_rc 0
     done
     ;;
+flash-files)
+    # a run's saved flash as the next run's start: {"file": ...} in the
+    # scenario, and the --flash override of the command line
+    run "$root/scenarios/claim4_contact_update.json" "$tmp/c4"; expect_rc 0
+    cat >"$tmp/from_file.json" <<EOF2
+{ "format": "cardsim-scenario/1", "name": "from_file",
+  "card": { "ses": [ { "flash": { "file": "c4/se0.flash" } } ] },
+  "timeline": [ { "action": "contact.power_on",
+                  "expect_historical": "4353434F5302" } ] }
+EOF2
+    run "$tmp/from_file.json" "$tmp/f1"; expect_rc 0
+    cat >"$tmp/empty.json" <<EOF2
+{ "format": "cardsim-scenario/1", "name": "empty",
+  "card": { "ses": [ {} ] },
+  "timeline": [ { "action": "contact.power_on",
+                  "expect_historical": "4353434F5302" } ] }
+EOF2
+    run "$tmp/empty.json" "$tmp/f2"; expect_rc 1
+    $wrap "$cardsim" run "$tmp/empty.json" --out "$tmp/f3" --quiet \
+        --flash "SE0=$tmp/c4/se0.flash" >"$tmp/stdout" 2>"$tmp/stderr"
+    rc=$?; expect_rc 0
+    $wrap "$cardsim" run "$tmp/empty.json" --out "$tmp/f4" --quiet \
+        --flash "SE3=$tmp/c4/se0.flash" >"$tmp/stdout" 2>"$tmp/stderr"
+    rc=$?; expect_rc 2
+    expect_err "--flash SE3: the card has 1 SEs"
+    [ ! -e "$tmp/f4" ] || fail "--flash refused but outputs written"
+    ;;
 apdu-hops)
     # claim 1 over NFC: apdu.pcap holds both hops of every forwarded APDU,
     # told apart by the exported PDU's protocol column string

@@ -193,6 +193,7 @@ static void abort_all(void *model, sim_time_t now)
     cd->nfc.op.running = false;
     cd->ble.op.running = false;
     reader_drop(&cd->reader, now);
+    card_mcu_drop(cd, now);
 }
 
 void card_sweep_setup(void *model, unsigned se,

@@ -464,6 +464,32 @@ void card_mcu_stats(const card_t *cd, cJSON *out)
     cJSON_AddItemToArray(out, o);
 }
 
+uint32_t card_mcu_se_state(const card_t *cd, unsigned se)
+{
+    if (!cd->mp || se >= CARD_MAX_SE)
+        return MCU_SE_STATE_NONE;
+    return cd->mp->se_state[se];
+}
+
+static void field_off_done(void *ctx, sim_time_t now, const phone_result_t *r)
+{
+    (void)ctx;
+    (void)now;
+    (void)r;
+}
+
+void card_mcu_drop(card_t *cd, sim_time_t now)
+{
+    mcu_part_t *mp = cd->mp;
+    if (!mp)
+        return;
+    /* the phone leaves: its field off (an exchange in flight ends,
+     * ignored), the BLE link dropped silently (the radio times out) */
+    if (phone_field_on(mp->phone))
+        phone_field(mp->phone, now, false, field_off_done, NULL);
+    phone_ble_reset(mp->pble);
+}
+
 bool card_mcu_power_cut(card_t *cd, sim_time_t now, sim_time_t off)
 {
     mcu_part_t *mp = cd->mp;

@@ -28,6 +28,12 @@ int card_mcu_build(card_t *cd, const cJSON *sec, char *err, size_t errlen);
 void card_mcu_wire(card_t *cd);
 void card_mcu_destroy(card_t *cd);
 void card_mcu_stats(const card_t *cd, cJSON *nodes);
+/* The state the MCU last reported for SE se (SE_STATE: (version << 16) |
+ * (se << 8) | state), MCU_SE_STATE_NONE if none. */
+uint32_t card_mcu_se_state(const card_t *cd, unsigned se);
+/* A sweep's cut: the phone's NFC field goes off and its BLE link is
+ * dropped, whatever they were doing. */
+void card_mcu_drop(card_t *cd, sim_time_t now);
 /* fault.power on the MCU: its battery off now, back after off (through
  * the sense link). false if the card has no MCU. */
 bool card_mcu_power_cut(card_t *cd, sim_time_t now, sim_time_t off);

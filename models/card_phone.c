@@ -102,6 +102,19 @@ static scn_status_t open_then(scn_run_t *run, scn_step_t *st, sim_time_t now,
         card_op_end(&ch->op, now, false, "the card has no SE%u", ch->se);
         return card_op_started(&ch->op);
     }
+    const char *only = scn_get_string(st->json, "only_if_se_state", NULL);
+    if (only) {
+        static const char *const names[] = { "absent", "loader", "cos",
+                                             "contact", "unknown" };
+        uint32_t v = card_mcu_se_state(cd, ch->se);
+        unsigned k = v == 0xFFFFFFFFu ? 5u : v & 0xFFu;
+        const char *now_state = k < 5 ? names[k] : "none";
+        if (strcmp(now_state, only) != 0) {
+            card_op_end(&ch->op, now, true, "skipped: the MCU reports SE%u "
+                        "%s", ch->se, now_state);
+            return card_op_started(&ch->op);
+        }
+    }
     if (!invalidate && !card_update_load(&ch->op, now))
         return card_op_started(&ch->op);
     ch->phase = 0;
@@ -137,14 +150,28 @@ static const scn_field_t apdu_fields[] = {
       .help = "the status word expected, e.g. \"9000\"" },
     { .key = "expect_data", .type = SCN_T_HEX, .max = 256,
       .help = "the response data expected (without the SW)" },
+    { .key = "expect_sw_any", .type = SCN_T_ARRAY, .item = &card_sw_item,
+      .min = 1, .max = 16,
+      .help = "the SW must be one of these (a sweep's invariant)" },
+    { .key = "expect_data_any", .type = SCN_T_ARRAY, .item = &card_data_item,
+      .min = 1, .max = 16,
+      .help = "the data must be one of these (a sweep's invariant)" },
     DETACH_FIELD
     { 0 },
 };
+
+static const char *const se_state_names[] = { "absent", "loader", "cos",
+                                              "contact", "unknown", NULL };
 
 static const scn_field_t update_fields[] = {
     { .key = "se", .type = SCN_T_INT, .required = true, .min = 0,
       .max = CARD_MAX_SE - 1, .help = "the SE to update" },
     CARD_UPDATE_FIELDS
+    { .key = "only_if_se_state", .type = SCN_T_ENUM,
+      .choices = se_state_names,
+      .help = "run only if the MCU last reported the SE in this state "
+              "(else the step passes, skipped): a sweep's recovery "
+              "resumes an update only where the loader answers" },
     DETACH_FIELD
     { 0 },
 };

@@ -6,6 +6,7 @@
 #   purse        the purse DEBIT sweep: every cut recovers (old or new
 #                balance, PIN counter kept)
 #   claim4-part  the claim-4 update's first 60 operations, 3 cuts each
+#   nfc-part, ble-part  three windows of the NFC and BLE updates' sweeps
 #   walkthrough  docs/field-failures.md's commands give what it says: the
 #                strict recovery fails at the cuts it names, --cut
 #                reproduces one with se0-cut.flash, the inspector calls
@@ -34,6 +35,17 @@ claim4-part)
         --ops 0-59 >"$tmp/out" || { cat "$tmp/out"; fail "sweep failed"; }
     grep -q "^sweep of SE0: 60 flash operations, 180 cuts (3 per operation): 180 passed, 0 failed;" \
         "$tmp/out" || { cat "$tmp/out"; fail "totals"; }
+    ;;
+nfc-part|ble-part)
+    # the NFC and BLE updates: the first operations (session, first pages),
+    # some in the middle, and the last (up to the identifier at COMMIT)
+    f=scenarios/sweep_${test%-part}_update.json
+    for w in 0-30 1300-1310 2600-2700; do
+        "$cardsim" sweep $f -j 2 --ops $w >"$tmp/out" ||
+            { cat "$tmp/out"; fail "sweep $w failed"; }
+        grep -q "^sweep of SE1: [0-9]* flash operations, [0-9]* cuts (2 per operation): \([0-9]*\) passed, 0 failed;" \
+            "$tmp/out" || { cat "$tmp/out"; fail "totals $w"; }
+    done
     ;;
 walkthrough)
     ex=docs/examples/field_failure_strict.json

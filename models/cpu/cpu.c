@@ -47,6 +47,7 @@ void cpu_init(cpu_t *c, const cpu_cfg_t *cfg)
     c->fz = 1;
     c->tbit = true;
     c->state = CPU_HALTED; /* until cpu_reset() */
+    c->bp_skip = CPU_NO_BP;
     c->st_fire = c->st_next = c->st_zero_at = CPU_NEVER;
 }
 
@@ -285,6 +286,8 @@ void cpu_reset(cpu_t *c)
     c->fv = 0;
     cpu__sys_reset(c);
     c->state = CPU_RUNNING;
+    c->bp_halted = false;
+    c->bp_skip = CPU_NO_BP;
     uint32_t sp = 0, pc = 0;
     uint64_t ws = 0;
     bool ok = cpu__read32(c, 0, c->cycles, &ws, &sp) &&
@@ -335,6 +338,7 @@ static void run_loop(cpu_t *c, bool skip_sleep)
             continue;
         }
         if (c->exc_ready) {
+            c->bp_skip = CPU_NO_BP; /* the return meets the breakpoint */
             cpu__take_exception(c);
             continue;
         }
@@ -447,6 +451,58 @@ void cpu_resume(cpu_t *c)
 {
     if (c->state == CPU_HALTED)
         c->state = CPU_RUNNING;
+    if (c->bp_halted) {
+        c->bp_halted = false;
+        c->bp_skip = c->r[15];
+    }
+}
+
+/* ------------------------------------------------------------------ */
+/* Breakpoints                                                         */
+
+int cpu__bp_index(const cpu_t *c, uint32_t addr)
+{
+    for (unsigned i = 0; i < c->n_bp; i++)
+        if (c->bp[i].addr == addr)
+            return (int)i;
+    return -1;
+}
+
+/* The decoded entry at addr is made again: marked or not. */
+static void bp_redecode(cpu_t *c, uint32_t addr)
+{
+    const cpu_region_t *rg = cpu__find(c, addr);
+    if (rg && rg->icache)
+        cpu_icache_drop(rg->icache, addr - rg->base, 2);
+}
+
+bool cpu_add_breakpoint(cpu_t *c, uint32_t addr, cpu_break_fn fn,
+                        void *ctx)
+{
+    if (c->n_bp == CPU_MAX_BREAKPOINTS || (addr & 1) || !fn)
+        return false;
+    c->bp[c->n_bp++] = (cpu_breakpoint_t){ addr, fn, ctx };
+    bp_redecode(c, addr);
+    return true;
+}
+
+bool cpu_remove_breakpoint(cpu_t *c, uint32_t addr, cpu_break_fn fn,
+                           void *ctx)
+{
+    for (unsigned i = 0; i < c->n_bp; i++) {
+        if (c->bp[i].addr != addr || c->bp[i].fn != fn ||
+            c->bp[i].ctx != ctx)
+            continue;
+        c->bp[i] = c->bp[--c->n_bp];
+        bp_redecode(c, addr);
+        return true;
+    }
+    return false;
+}
+
+bool cpu_at_breakpoint(const cpu_t *c)
+{
+    return c->bp_halted;
 }
 
 uint64_t cpu_cycles(const cpu_t *c) { return c->cycles; }

@@ -34,6 +34,7 @@
 #include "sim/time.h"
 
 #define CPU_MAX_REGIONS 30
+#define CPU_MAX_BREAKPOINTS 32
 #define CPU_NUM_IRQ 32
 #define CPU_NUM_EXC (16 + CPU_NUM_IRQ)
 
@@ -147,6 +148,20 @@ typedef bool (*cpu_semihost_fn)(void *ctx, cpu_t *cpu);
 /* A fault was raised (HardFault taken next) or the core locked up. */
 typedef void (*cpu_fault_fn)(void *ctx, cpu_t *cpu, const cpu_fault_t *f);
 
+/* A breakpoint was reached: the core is before the instruction at pc
+ * (not executed; r15 == pc, time and cycles as before it). Return true to
+ * stop there (the core halts; cpu_resume() goes on and executes that
+ * instruction without stopping again), false to execute it now (a
+ * breakpoint that only counts). Called from inside the interpreter: it may
+ * read state and schedule events, not reset or power the chip. */
+typedef bool (*cpu_break_fn)(void *ctx, cpu_t *cpu, uint32_t pc);
+
+typedef struct cpu_breakpoint {
+    uint32_t addr;
+    cpu_break_fn fn;
+    void *ctx;
+} cpu_breakpoint_t;
+
 /* One pre-decoded halfword (private to the core). */
 typedef struct cpu_insn {
     uint8_t op;   /* handler index */
@@ -234,6 +249,14 @@ struct cpu {
     cpu_fault_t last_fault;
     uint64_t n_faults;
 
+    /* --- breakpoints (cpu_exec.c marks their decoded entries) --- */
+    unsigned n_bp;
+    cpu_breakpoint_t bp[CPU_MAX_BREAKPOINTS];
+    uint32_t bp_skip;        /* execute the instruction here once without
+                                stopping (resumed from a breakpoint) */
+    bool bp_halted;          /* halted by a breakpoint */
+    cpu_insn_t bp_insn;      /* the real instruction under a breakpoint */
+
     /* --- memory --- */
     unsigned n_regions;      /* regions[0] is the empty "unmapped" one */
     cpu_region_t regions[CPU_MAX_REGIONS + 2];
@@ -276,6 +299,17 @@ void cpu_event(cpu_t *cpu); /* external event (RXEV) for WFE */
 void cpu_set_reset_request(cpu_t *cpu, cpu_reset_req_fn fn, void *ctx);
 void cpu_set_semihost(cpu_t *cpu, cpu_semihost_fn fn, void *ctx);
 void cpu_set_fault_handler(cpu_t *cpu, cpu_fault_fn fn, void *ctx);
+
+/* Breakpoints: add returns false if CPU_MAX_BREAKPOINTS are set or addr
+ * is odd. Several may share an address (each handler is called; the core
+ * stops if any returns true). Remove takes the one with that addr, fn and
+ * ctx. A breakpoint costs nothing until it is reached. */
+bool cpu_add_breakpoint(cpu_t *cpu, uint32_t addr, cpu_break_fn fn,
+                        void *ctx);
+bool cpu_remove_breakpoint(cpu_t *cpu, uint32_t addr, cpu_break_fn fn,
+                           void *ctx);
+/* The core halted at a breakpoint (and has not been resumed). */
+bool cpu_at_breakpoint(const cpu_t *cpu);
 
 /* Code in [addr, addr+len) changed behind the core's back (flash
  * controller, DMA): drop its decoded instructions. */

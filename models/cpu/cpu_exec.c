@@ -43,6 +43,7 @@ enum {
     OP_B, OP_BL,
     OP_SVC, OP_BKPT, OP_UDF, OP_CPSIE, OP_CPSID, OP_NOP, OP_WFE, OP_WFI,
     OP_SEV, OP_MRS, OP_MSR, OP_NOP32,
+    OP_BREAK,      /* a breakpoint's address (the real one: c->bp_insn) */
     OP_COUNT
 };
 
@@ -375,6 +376,7 @@ void cpu__exec(cpu_t *c)
         [OP_CPSIE] = &&L_CPSIE, [OP_CPSID] = &&L_CPSID, [OP_NOP] = &&L_NOP,
         [OP_WFE] = &&L_WFE, [OP_WFI] = &&L_WFI, [OP_SEV] = &&L_SEV,
         [OP_MRS] = &&L_MRS, [OP_MSR] = &&L_MSR, [OP_NOP32] = &&L_NOP32,
+        [OP_BREAK] = &&L_BREAK,
     };
 
     uint32_t *const r = c->r;
@@ -472,8 +474,40 @@ far: {
 
 L_DECODE: {
         cpu__decode(c, crg, PC_OF(ip) - ibase, ip);
+        if (CPU_UNLIKELY(c->n_bp) && cpu__bp_index(c, PC_OF(ip)) >= 0) {
+            *ip = (cpu_insn_t){ .op = OP_BREAK };
+            goto L_BREAK;
+        }
         cyc += ip->cyc;
         goto *labels[ip->op];
+    }
+L_BREAK: {
+        /* before the instruction: not counted, no cycles yet */
+        uint32_t pc = PC_OF(ip);
+        ninsn--;
+        bool stop = false;
+        if (c->bp_skip == pc) {
+            c->bp_skip = CPU_NO_BP;
+        } else {
+            r[15] = pc;
+            SYNC();
+            for (unsigned i = 0; i < c->n_bp; i++)
+                if (c->bp[i].addr == pc &&
+                    c->bp[i].fn(c->bp[i].ctx, c, pc))
+                    stop = true;
+            RELOAD();
+        }
+        if (stop) {
+            c->bp_halted = true;
+            c->state = CPU_HALTED;
+            c->stop = 0;
+            goto out;
+        }
+        cpu__decode(c, crg, pc - ibase, &c->bp_insn);
+        in = &c->bp_insn;
+        cyc += in->cyc;
+        ninsn++;
+        goto *labels[in->op];
     }
 L_END:
     ninsn--;

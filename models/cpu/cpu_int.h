@@ -14,6 +14,7 @@
 #endif
 
 #define CPU_NEVER UINT64_MAX
+#define CPU_NO_BP UINT32_MAX /* bp_skip: none (never an instruction) */
 
 /* regions[0] is "unmapped"; regions[CPU_REGION_MULTI] stands for a 64 KiB
  * page shared by several regions (the slow path searches). */
@@ -50,12 +51,17 @@ static inline void cpu_icache_drop(cpu_insn_t *ic, uint32_t off,
     uint32_t first = off >> 1, last = (off + size - 1) >> 1;
     if (first)
         first--;
+    /* only entries that hold something: a write would dirty the page
+     * (in a forked sweep child, a copy-on-write fault) for nothing */
     for (uint32_t i = first; i <= last; i++)
-        ic[i] = (cpu_insn_t){ 0 };
+        if (ic[i].op)
+            ic[i] = (cpu_insn_t){ 0 };
 }
 
 /* cpu.c */
 const cpu_region_t *cpu__find(const cpu_t *c, uint32_t addr);
+/* The first breakpoint at addr, or -1. */
+int cpu__bp_index(const cpu_t *c, uint32_t addr);
 bool cpu__exec_ok(const cpu_region_t *rg, uint32_t addr);
 void cpu__alloc_icache(cpu_region_t *rg);
 /* Slow bus paths: MMIO, PPB, flash writes, faults. cyc is the access's

@@ -9,6 +9,7 @@ static const check_suite_entry_t suites[] = {
     { "exc", make_cpu_exc_suite },
     { "mem", make_cpu_mem_suite },
     { "kernel", make_cpu_kernel_suite },
+    { "bp", make_cpu_bp_suite },
 };
 
 CHECK_RUNNER_MAIN("test_cpu", suites)

@@ -35,6 +35,8 @@
 #include "sim/fatal.h"
 
 #define ROM_ELF CARDSIM_BUILD_ROOT "/firmware/se_rom.elf"
+/* From a cut to the world's start of the recovery (see se_fault_lookahead) */
+#define SE_FAULT_LATENCY SIM_US(50)
 
 /* ---- the section ----------------------------------------------------- */
 
@@ -167,14 +169,37 @@ static void cut_rx(void *ctx, const sim_msg_t *m, sim_time_t now)
 static void on_cut(void *ctx, se_t *se, sim_time_t now)
 {
     card_t *cd = ctx;
-    if (cd->recover_on_cut && !cd->cut_flash[se->index]) {
-        /* the flash as the cut left it, for se<N>-cut.flash */
+    if (cd->recover_on_cut && !cd->sweep_op && !cd->cut_flash[se->index]) {
+        /* the flash as the cut left it, for se<N>-cut.flash (a --cut run;
+         * a sweep's children write no files) */
         cd->cut_flash[se->index] = malloc(se->flash.geom.size);
         if (cd->cut_flash[se->index])
             memcpy(cd->cut_flash[se->index], se->flash.mem,
                    se->flash.geom.size);
     }
-    sim_link_send(&cd->fault_links[se->index], now, 1, se->index, NULL, 0);
+    /* the world starts the recovery after the first cut only */
+    if (cd->recover_on_cut && !cd->cut_sent[se->index]) {
+        cd->cut_sent[se->index] = true;
+        sim_link_send(&cd->fault_links[se->index], now, 1, se->index, NULL,
+                      0);
+    }
+}
+
+/* The lookahead of SE i's "a cut happened" link: it carries one message,
+ * and only in a sweep or a --cut run; otherwise, and once that message
+ * has gone, nothing more comes on it. While it may still come, its bound
+ * is the SE's plus SE_FAULT_LATENCY, looser than the contact line's (at
+ * most 10 minimum etu, 20 us): the line, not this link, paces the world.
+ * With 1 us here the world got 1.1 us of progress per round while the
+ * SE's core ran, ten rounds per character on the contact line. */
+static sim_time_t se_fault_lookahead(void *ctx, const sim_link_t *l,
+                                     sim_time_t src_eot)
+{
+    const card_t *cd = ctx;
+    size_t i = (size_t)(l - cd->fault_links);
+    if (cd->recover_on_cut && !cd->cut_sent[i])
+        return sim_time_add(src_eot, l->latency);
+    return SIM_NEVER;
 }
 
 static void on_flash_op(void *ctx, se_t *se, const flash_op_t *op)
@@ -308,14 +333,17 @@ static int build(scn_run_t *run, trace_bus_t *bus, char *err, size_t errlen)
         card_fault_t *f = &cd->faults[i];
         f->se = &cd->se[i];
         sim_link_init(&f->link, run->sim, "fault", &run->world,
-                      &cd->se[i].node, SIM_US(1), 64, card_fault_rx, f);
+                      &cd->se[i].node, SIM_US(1), 128, card_fault_rx, f);
         sim_event_init(&f->cycle_ev, "fault.at-cycle",
                        card_fault_cycle_fire, f);
+        sim_event_init(&f->sym_ev, "fault.at-symbol",
+                       card_fault_symbol_fire, f);
     }
     for (size_t i = 0; i < cd->n_se; i++) {
         sim_link_init(&cd->fault_links[i], run->sim, "se-fault",
-                      &cd->se[i].node, &run->world, SIM_US(1), 0, cut_rx,
-                      cd);
+                      &cd->se[i].node, &run->world, SE_FAULT_LATENCY, 0,
+                      cut_rx, cd);
+        sim_link_set_lookahead(&cd->fault_links[i], se_fault_lookahead, cd);
         cd->se[i].on_cut = on_cut;
         cd->se[i].on_flash_op = on_flash_op;
         cd->se[i].fault_ctx = cd;

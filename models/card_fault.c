@@ -13,6 +13,8 @@
  *   fault.flash_cut    cut an SE's supply inside its k-th flash operation
  *                      from now, at num/den of it
  *   fault.at_cycle     cut an SE's supply when its core reaches a cycle
+ *   fault.at_symbol    cut an SE's supply when its core reaches a firmware
+ *                      function (the n-th time), before it runs
  *   fault.flash_fail   the SE's next program and/or erase fails
  *   fault.stuck_bits   bits of an SE's flash word stuck
  *   fault.line_errors  seeded bit errors on the contact line, per character
@@ -23,6 +25,9 @@
  * named RNG streams, so they follow the scenario's seed. */
 #include <stdio.h>
 #include <string.h>
+
+#include "cardsim_config.h"
+#include "models/elf_load.h"
 
 #include "models/card.h"
 #include "models/card_int.h"
@@ -36,13 +41,40 @@ enum fault_kind {
     FK_AT_CYCLE,    /* value: cycle; data: off */
     FK_FAIL,        /* value: op mask */
     FK_STUCK,       /* data: addr, mask, value */
+    FK_AT_SYMBOL,   /* value: address; data: hit, off; the name follows */
 };
 
 typedef struct fault_msg {
     uint64_t a, b, c, d;
+    char name[64];
 } fault_msg_t;
 
 /* ---- in the SE's node -------------------------------------------------- */
+
+/* The SE's core reached the symbol: pass, or stop there and cut at this
+ * very instant (the function has not run one instruction). */
+static bool symbol_hit(void *ctx, cpu_t *cpu, uint32_t pc)
+{
+    card_fault_t *f = ctx;
+    (void)pc;
+    if (f->sym_left == 0 || --f->sym_left > 0)
+        return false;
+    sim_reschedule(&f->se->node, &f->sym_ev, cpu_time(cpu));
+    return true;
+}
+
+void card_fault_symbol_fire(sim_event_t *ev, sim_time_t now)
+{
+    card_fault_t *f = ev->ctx;
+    se_t *se = f->se;
+    cpu_remove_breakpoint(&se->cpu, f->sym_addr, symbol_hit, f);
+    if (trace_wants(se->bus, TRACE_LOG))
+        trace_logf(se->bus, now, se->name, 1,
+                   "fault: the core reached %s (0x%08x) at cycle %llu",
+                   f->sym_name, (unsigned)f->sym_addr,
+                   (unsigned long long)cpu_cycles(&se->cpu));
+    se_supply_cut(se, now, f->sym_off);
+}
 
 void card_fault_rx(void *ctx, const sim_msg_t *m, sim_time_t now)
 {
@@ -69,6 +101,16 @@ void card_fault_rx(void *ctx, const sim_msg_t *m, sim_time_t now)
         sim_reschedule(&se->node, &f->cycle_ev, t);
         break;
     }
+    case FK_AT_SYMBOL:
+        if (f->sym_left)
+            cpu_remove_breakpoint(&se->cpu, f->sym_addr, symbol_hit, f);
+        f->sym_addr = (uint32_t)m->value;
+        f->sym_left = d.a;
+        f->sym_off = d.b;
+        memcpy(f->sym_name, d.name, sizeof f->sym_name);
+        f->sym_name[sizeof f->sym_name - 1] = '\0';
+        cpu_add_breakpoint(&se->cpu, f->sym_addr, symbol_hit, f);
+        break;
     case FK_FAIL:
         flash_fail_next(&se->flash, (unsigned)m->value);
         break;
@@ -202,6 +244,89 @@ static scn_status_t cycle_start(scn_run_t *run, scn_step_t *st,
     return SCN_STEP_DONE;
 }
 
+static const scn_field_t symbol_fields[] = {
+    { .key = "se", .type = SCN_T_INT, .required = true, .min = 0,
+      .max = CARD_MAX_SE - 1, .help = "the SE" },
+    { .key = "symbol", .type = SCN_T_STRING, .required = true,
+      .help = "a function of the SE's boot ROM (e.g. \"loader_commit\"), "
+              "or of COS vN with \"cos\": N" },
+    { .key = "cos", .type = SCN_T_INT, .min = 1, .max = 2,
+      .help = "take the symbol from COS vN's ELF (it runs from flash) "
+              "instead of the ROM's" },
+    { .key = "hit", .type = SCN_T_INT, .min = 1,
+      .help = "cut at the n-th time the core gets there from now "
+              "(default 1)" },
+    { .key = "off", .type = SCN_T_TIME,
+      .help = "how long the supply stays off (default 2 ms)" },
+    { 0 },
+};
+
+/* The firmware ELF a symbol is looked up in. */
+static void symbol_elf(const cJSON *step, char *out, size_t len)
+{
+    int cos = scn_get_int(step, "cos", 0);
+    if (cos)
+        snprintf(out, len, "%s/firmware/cos_v%d.elf", CARDSIM_BUILD_ROOT,
+                 cos);
+    else
+        snprintf(out, len, "%s/firmware/se_rom.elf", CARDSIM_BUILD_ROOT);
+}
+
+/* Address of the step's function, or false with err filled. */
+static bool symbol_lookup(const cJSON *step, uint32_t *addr, char *err,
+                          size_t errlen)
+{
+    char path[4200];
+    symbol_elf(step, path, sizeof path);
+    elf_image_t img;
+    if (elf_load(&img, path, err, errlen) != 0)
+        return false;
+    const char *name = scn_get_string(step, "symbol", "");
+    const elf_symbol_t *sym = elf_find_symbol(&img, name);
+    bool ok = sym && sym->kind == ELF_SYM_FUNC;
+    if (ok)
+        *addr = sym->addr;
+    else
+        snprintf(err, errlen, "expected a function of %s; \"%s\" is %s",
+                 path, name, sym ? "not a function" : "not one of its "
+                 "symbols");
+    elf_free(&img);
+    return ok;
+}
+
+static bool symbol_check(scn_ctx_t *c, const cJSON *step, const char *path)
+{
+    char err[4400];
+    uint32_t addr;
+    if (strlen(scn_get_string(step, "symbol", "")) >= 64)
+        return scn_error(c, path, "expected a symbol name of at most 63 "
+                                  "characters");
+    if (!symbol_lookup(step, &addr, err, sizeof err))
+        return scn_error(c, path, "%s", err);
+    return true;
+}
+
+static scn_status_t symbol_start(scn_run_t *run, scn_step_t *st,
+                                 sim_time_t now)
+{
+    unsigned se = (unsigned)scn_get_int(st->json, "se", 0);
+    if (!se_ok(run, now, se))
+        return SCN_STEP_PENDING;
+    char err[4400];
+    uint32_t addr;
+    if (!symbol_lookup(st->json, &addr, err, sizeof err)) {
+        scn_step_complete(run, now, false, "%s", err);
+        return SCN_STEP_PENDING;
+    }
+    fault_msg_t d = { .a = (uint64_t)scn_get_int(st->json, "hit", 1),
+                      .b = scn_get_time(run->scn, st->json, "off",
+                                        SIM_MS(2)) };
+    snprintf(d.name, sizeof d.name, "%s",
+             scn_get_string(st->json, "symbol", ""));
+    send(run, now, se, FK_AT_SYMBOL, addr, &d);
+    return SCN_STEP_DONE;
+}
+
 static const char *const fail_ops[] = { "program", "erase", "both", NULL };
 
 static const scn_field_t fail_fields[] = {
@@ -316,6 +441,12 @@ static const scn_action_def_t cycle_action = {
     .help = "cut an SE's supply when its core's clock reaches a cycle",
     .fields = cycle_fields, .start = cycle_start,
 };
+static const scn_action_def_t symbol_action = {
+    .name = "fault.at_symbol",
+    .help = "cut an SE's supply when its core reaches a firmware function "
+            "(before the function's first instruction)",
+    .fields = symbol_fields, .check = symbol_check, .start = symbol_start,
+};
 static const scn_action_def_t fail_action = {
     .name = "fault.flash_fail",
     .help = "the SE's next flash program and/or erase fails (the "
@@ -340,6 +471,7 @@ static const scn_action_def_t loss_action = {
 };
 
 const scn_action_def_t *const card_fault_actions[] = {
-    &power_action, &flash_cut_action, &cycle_action, &fail_action,
+    &power_action, &flash_cut_action, &cycle_action, &symbol_action,
+    &fail_action,
     &stuck_action, &line_action, &loss_action, NULL,
 };

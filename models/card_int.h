@@ -46,10 +46,18 @@ typedef struct card_fault {
     sim_link_t link;          /* world -> the SE's node, 1 us */
     sim_event_t cycle_ev;     /* fault.at_cycle */
     sim_time_t cycle_off;
+    /* fault.at_symbol: a breakpoint on the SE's core; the hit that cuts
+     * halts the core and schedules sym_ev at that instant */
+    uint32_t sym_addr;
+    uint64_t sym_left;        /* hits still to pass (0: none armed) */
+    sim_time_t sym_off;
+    char sym_name[64];
+    sim_event_t sym_ev;
 } card_fault_t;
 
 void card_fault_rx(void *ctx, const sim_msg_t *m, sim_time_t now);
 void card_fault_cycle_fire(sim_event_t *ev, sim_time_t now);
+void card_fault_symbol_fire(sim_event_t *ev, sim_time_t now);
 
 struct mcu_part;   /* card_mcu.c: the MCU, the NFC front end, the phone */
 
@@ -79,6 +87,7 @@ typedef struct card {
     sim_link_t *fault_links; /* SE i -> world: a cut happened */
     card_fault_t *faults;    /* world -> SE i: fault commands */
     bool recover_on_cut;
+    bool cut_sent[CARD_MAX_SE];      /* SE i's cut was reported */
     uint8_t *cut_flash[CARD_MAX_SE]; /* SE i's flash just after its cut */
     void (*sweep_op)(void *ctx, unsigned se, const flash_op_t *op);
     void *sweep_ctx;

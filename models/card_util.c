@@ -237,7 +237,10 @@ static void update_done(void *ctx, sim_time_t now,
     const char *step = scn_get_string(op->json, "expect_step", NULL);
     bool ok = r->sw == sw &&
               (!step || strcasecmp(step, cos_update_step_name(r->step)) == 0);
-    if (sw == 0x9000 && r->status != COS_UPDATE_OK)
+    /* 9000 means COMMIT went through, unless the step was named: a
+     * stop_after update ends with 9000 at its last LOAD */
+    if (sw == 0x9000 && r->status != COS_UPDATE_OK &&
+        !(step && r->status == COS_UPDATE_TRUNCATED))
         ok = false;
     if (!ok) {
         card_op_end(op, now, false,

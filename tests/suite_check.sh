@@ -58,7 +58,7 @@ fails = [c for c in cases if c.find('failure') is not None]
 errors = [c for c in cases if c.find('error') is not None]
 assert int(suite.get('tests')) == len(cases)
 assert int(suite.get('failures')) == len(fails) == 2, suite.get('failures')
-assert int(suite.get('errors')) == len(errors) == 2, suite.get('errors')
+assert int(suite.get('errors')) == len(errors) == 3, suite.get('errors')
 for c in fails + errors:
     el = c.find('failure') if c.find('failure') is not None else c.find('error')
     assert 'reproduce: cardsim run ' + c.get('file') in el.text, el.text
@@ -68,6 +68,8 @@ assert 'round trips took other than 2 us' in rtt.find('failure').get('message')
 syn = [c for c in errors if c.get('name') == 'bad_syntax'][0]
 assert syn.find('error').get('type') == 'bad input'
 assert 'bad_syntax.json:9:5' in syn.find('error').get('message')
+sym = [c for c in errors if c.get('name') == 'bad_symbol'][0]
+assert '"no_such_function" is not one of its symbols' in sym.find('error').get('message')
 PY
     grep -q "^FAIL fail_rtt: step 0 ping" "$tmp/stdout" || fail "stdout"
     "$cardsim" suite "$root/scenarios/platform_pingpong.json" \

@@ -141,6 +141,15 @@ bad-missing)
     expect_err "no_such.json: cannot read"
     [ ! -e "$tmp/o" ] || fail "output directory created on bad input"
     ;;
+bad-symbol)
+    # fault.at_symbol with a function the ROM lacks: exit 2 at load time,
+    # the step's JSON path and the ELF named, nothing written
+    run "$root/tests/scenario/bad_symbol.json" "$tmp/o"
+    expect_rc 2
+    expect_err 'bad_symbol.json: $.timeline[1]: expected a function of'
+    expect_err '"no_such_function" is not one of its symbols'
+    [ ! -e "$tmp/o" ] || fail "output directory created on bad input"
+    ;;
 bad-args)
     "$cardsim" run >/dev/null 2>&1; rc=$?; expect_rc 2
     "$cardsim" run a.json --seed -1 >/dev/null 2>&1; rc=$?; expect_rc 2

@@ -185,7 +185,12 @@ static uint16_t cmd_status(rom_loader_t *ld, const apdu_cmd_t *c, bool ok,
     return SW_OK;
 }
 
-static uint16_t cmd_commit(rom_loader_t *ld, const apdu_cmd_t *c, bool ok)
+/* COMMIT: check the image's hash, log the version floor, write the COS
+ * identifier. Kept out of line under this name: fault.at_symbol and gdb
+ * stop here (docs/faults.md, docs/real-tools.md). */
+static __attribute__((noinline)) uint16_t loader_commit(rom_loader_t *ld,
+                                                        const apdu_cmd_t *c,
+                                                        bool ok)
 {
     if (P1P2(c) != 0)
         return SW_WRONG_P1P2;
@@ -253,7 +258,7 @@ uint16_t rom_loader_apdu(rom_loader_t *ld, const uint8_t *apdu, size_t len,
     case COS_INS_STATUS:
         return cmd_status(ld, &c, ok, out, out_len);
     case COS_INS_COMMIT:
-        return cmd_commit(ld, &c, ok);
+        return loader_commit(ld, &c, ok);
     default:
         return SW_INS_NOT_SUPPORTED;
     }

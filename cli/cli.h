@@ -24,6 +24,7 @@ typedef struct cli_command {
 int cmd_run(int argc, char **argv);
 int cmd_suite(int argc, char **argv);
 int cmd_sweep(int argc, char **argv);
+int cmd_serve(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
 int cmd_cpu_run(int argc, char **argv);
 int cmd_flash(int argc, char **argv);

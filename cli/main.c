@@ -20,6 +20,9 @@ static const cli_command_t commands[] = {
     { "sweep", "SCENARIO.json [-j N] [--points N] | --cut OP:K/N",
       "cut an SE's power inside every flash operation and check the "
       "scenario's recovery after each cut", cmd_sweep },
+    { "serve", "SCENARIO.json [--pcsc HOST:PORT] [--no-nfc]",
+      "the scenario's card as a PC/SC card (contact and contactless "
+      "readers) through vsmartcard's vpcd", cmd_serve },
     { "cpu-run", "FILE.elf [--max-cycles N] [--trace]",
       "run a program on one bare Cortex-M0 with semihosting; prints "
       "cycles=N instructions=M on exit", cmd_cpu_run },

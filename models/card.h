@@ -37,4 +37,25 @@ void card_sweep_setup(void *model, unsigned se,
 void card_arm_cut(void *model, unsigned se, unsigned op, unsigned num,
                   unsigned den);
 
+/* The bytes of the last contact or contactless exchange a step made,
+ * for `cardsim serve`: the ATR (contact.power_on / reset), the ATS
+ * (nfc.activate), or an R-APDU's data and SW (contact.apdu, nfc.apdu,
+ * ble.apdu). kind says which; it is CARD_LAST_NONE before any. */
+typedef enum card_last_kind {
+    CARD_LAST_NONE = 0,
+    CARD_LAST_ATR,
+    CARD_LAST_ATS,
+    CARD_LAST_RAPDU,
+} card_last_kind_t;
+
+typedef struct card_last {
+    card_last_kind_t kind;
+    uint8_t bytes[300];   /* ATR, ATS, or the response data */
+    size_t len;
+    uint16_t sw;          /* CARD_LAST_RAPDU */
+} card_last_t;
+
+const card_last_t *card_last(void *model);
+void card_last_clear(void *model);
+
 #endif /* MODELS_CARD_H */

@@ -29,6 +29,7 @@ static void atr_done(void *ctx, sim_time_t now, const reader_result_t *r)
     scn_run_t *run = ctx;
     if (!reader_ok(run, now, r))
         return;
+    card_set_last(run->model, CARD_LAST_ATR, r->data, r->len, 0);
     const scn_step_t *st = scn_run_current(run);
     uint8_t want[64];
     char got[160], w[160];

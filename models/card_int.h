@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "models/card.h"
 #include "models/pads.h"
 #include "models/registry.h"
 #include "models/se.h"
@@ -91,7 +92,12 @@ typedef struct card {
     uint8_t *cut_flash[CARD_MAX_SE]; /* SE i's flash just after its cut */
     void (*sweep_op)(void *ctx, unsigned se, const flash_op_t *op);
     void *sweep_ctx;
+    card_last_t last;        /* the last exchange's bytes (card_last) */
 } card_t;
+
+/* Records the bytes of an exchange in cd->last. */
+void card_set_last(card_t *cd, card_last_kind_t kind, const uint8_t *b,
+                   size_t len, uint16_t sw);
 
 /* helpers (card_util.c) */
 void card_resolve(const card_t *cd, const char *name, char *out, size_t len);

@@ -247,6 +247,7 @@ static void activate_done(void *ctx, sim_time_t now, const phone_result_t *r)
     card_chan_t *ch = ctx;
     if (!phone_ok(ch, now, r))
         return;
+    card_set_last(ch->op.run->model, CARD_LAST_ATS, r->ats, r->ats_len, 0);
     uint8_t want[32];
     char got[80], w[80];
     size_t n = scn_get_hex(ch->op.json, "expect_uid", want, sizeof want);

@@ -158,9 +158,31 @@ static bool one_of(const cJSON *arr, const uint8_t *b, size_t n)
     return false;
 }
 
+void card_set_last(card_t *cd, card_last_kind_t kind, const uint8_t *b,
+                   size_t len, uint16_t sw)
+{
+    if (len > sizeof cd->last.bytes)
+        len = sizeof cd->last.bytes;
+    cd->last.kind = kind;
+    memcpy(cd->last.bytes, b, len);
+    cd->last.len = len;
+    cd->last.sw = sw;
+}
+
+const card_last_t *card_last(void *model)
+{
+    return &((card_t *)model)->last;
+}
+
+void card_last_clear(void *model)
+{
+    ((card_t *)model)->last = (card_last_t){ 0 };
+}
+
 void card_apdu_result(card_op_t *op, sim_time_t now, uint16_t sw,
                       const uint8_t *data, size_t dlen)
 {
+    card_set_last(op->run->model, CARD_LAST_RAPDU, data, dlen, sw);
     uint8_t want[256];
     char got[600], w[600];
     size_t n = scn_get_hex(op->json, "expect_sw", want, sizeof want);

@@ -171,6 +171,10 @@ int scenario_load_text(scenario_t *s, const char *file, const char *text,
                        const scn_registry_t *reg, char *err, size_t errlen);
 void scenario_free(scenario_t *s);
 
+/* The action called name in the registry's tables, or NULL. */
+const scn_action_def_t *scn_find_action(const scn_registry_t *reg,
+                                        const char *name);
+
 /* Typed access to fields already validated by scenario_load (so these
  * cannot fail): the value of key in obj, or dflt when absent. */
 sim_time_t scn_get_time(const scenario_t *s, const cJSON *obj,

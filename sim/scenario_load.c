@@ -570,8 +570,8 @@ static const scn_section_def_t *find_section(const scn_registry_t *reg,
     return NULL;
 }
 
-static const scn_action_def_t *find_action(const scn_registry_t *reg,
-                                           const char *name)
+const scn_action_def_t *scn_find_action(const scn_registry_t *reg,
+                                        const char *name)
 {
     for (const scn_action_def_t *const *const *t = reg->actions; t && *t;
          t++)
@@ -691,7 +691,7 @@ static bool check_step(scn_ctx_t *c, const cJSON *v, const char *list,
     path_key(sub, sizeof sub, path, "action");
     if (!cJSON_IsString(a))
         return type_error(c, sub, "a string naming an action", a);
-    const scn_action_def_t *def = find_action(c->reg, a->valuestring);
+    const scn_action_def_t *def = scn_find_action(c->reg, a->valuestring);
     if (!def) {
         for (const scn_action_def_t *const *const *t = c->reg->actions;
              t && *t; t++)

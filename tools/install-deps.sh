@@ -11,6 +11,7 @@ PACKAGES="
   gcc-arm-none-eabi libnewlib-arm-none-eabi
   libunicorn-dev libcapstone-dev
   tshark xvfb valgrind
+  pcscd vsmartcard-vpcd opensc pcsc-tools python3-pyscard gdb-multiarch
 "
 
 missing=""

@@ -146,12 +146,21 @@ static inline unsigned iso7816_char_receive(uint64_t v, sim_time_t my_etu,
     return iso7816_parity(b) != p ? ISO7816_RX_PARITY : 0;
 }
 
+/* True while an end cannot answer a character with a T=0 error signal
+ * and cannot start to before its node's next event (its receiver is not
+ * in T=0 mode and nothing but an event can change that: its core is
+ * asleep). See iso7816_line_io_lookahead. */
+typedef bool (*iso7816_quiet_fn)(void *ctx);
+
 /* One end of a line: the node it lives in and the receive callback for
- * the links that end there. */
+ * the links that end there; quiet (may be NULL: never known quiet) for
+ * the lookahead. */
 typedef struct iso7816_end {
     sim_node_t *node;
     sim_link_rx_fn rx;
     void *ctx;
+    iso7816_quiet_fn quiet;
+    void *quiet_ctx;
 } iso7816_end_t;
 
 /* The three links of one terminal <-> card line. Owned by the
@@ -161,6 +170,8 @@ typedef struct iso7816_line {
     sim_link_t down; /* terminal -> card: CHAR, ERRSIG; 1 us */
     sim_link_t up;   /* card -> terminal: CHAR, ERRSIG; 1 us */
     char name_ctrl[64], name_down[64], name_up[64];
+    iso7816_quiet_fn card_quiet; /* the card end's (may be NULL) */
+    void *card_quiet_ctx;
 } iso7816_line_t;
 
 /* The lookahead of an I/O link (sim_link_lookahead_fn, ctx = the line).
@@ -177,9 +188,18 @@ static inline sim_time_t iso7816_line_io_lookahead(void *ctx,
     const iso7816_line_t *line = (const iso7816_line_t *)ctx;
     const sim_link_t *other = l == &line->down ? &line->up : &line->down;
     sim_time_t chr = sim_time_add(src_eot, 10 * ISO7816_MIN_ETU);
+    sim_time_t first = sim_link_inflight(other);
+    /* A character the card receives at its next event, while it is quiet,
+     * gets no error signal: the event fires before its core can run and
+     * change the receiver's mode. Without this, a sleeping card's T=1
+     * receiver held the terminal to 1 us past each character's arrival,
+     * two scheduling rounds per character. */
+    if (l == &line->up && line->card_quiet &&
+        sim_link_inflight_single(other) <= src_eot &&
+        line->card_quiet(line->card_quiet_ctx))
+        first = SIM_NEVER;
     sim_time_t arrive = sim_time_min(
-        sim_link_inflight(other),
-        sim_time_add(other->src->eot, 10 * ISO7816_MIN_ETU));
+        first, sim_time_add(other->src->eot, 10 * ISO7816_MIN_ETU));
     if (arrive < src_eot)
         arrive = src_eot;
     return sim_time_min(chr, sim_time_add(arrive, ISO7816_IO_LATENCY));
@@ -200,6 +220,8 @@ static inline void iso7816_line_init(iso7816_line_t *line, sim_t *sim,
                   ISO7816_IO_LATENCY, 0, card.rx, card.ctx);
     sim_link_init(&line->up, sim, line->name_up, card.node, term.node,
                   ISO7816_IO_LATENCY, 0, term.rx, term.ctx);
+    line->card_quiet = card.quiet;
+    line->card_quiet_ctx = card.quiet_ctx;
     sim_link_set_lookahead(&line->down, iso7816_line_io_lookahead, line);
     sim_link_set_lookahead(&line->up, iso7816_line_io_lookahead, line);
 }

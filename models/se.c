@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "firmware/include/regs/iso7816_uart.h"
 #include "firmware/include/regs/se_map.h"
 #include "firmware/include/regs/se_sysctl.h"
 #include "firmware/include/regs/se_timer.h"
@@ -484,9 +485,21 @@ void se_cleanup(se_t *se)
     se->rom = se->ram = NULL;
 }
 
+/* The SE's UART sends error signals only in T=0 mode, which only its
+ * core sets: with the mode off and the core asleep, nothing changes it
+ * before the SE's next event (iso7816_quiet_fn). */
+static bool line_quiet(void *ctx)
+{
+    se_t *se = ctx;
+    return !(se->uart.ctrl & UART_CTRL_T0) && !cpu_is_active(&se->cpu);
+}
+
 iso7816_end_t se_port_end(se_t *se, unsigned src)
 {
-    return iso7816_uart_end(&se->uart, src);
+    iso7816_end_t e = iso7816_uart_end(&se->uart, src);
+    e.quiet = line_quiet;
+    e.quiet_ctx = se;
+    return e;
 }
 
 void se_attach_line(se_t *se, unsigned src, iso7816_line_t *line)

@@ -140,6 +140,7 @@ void sim_link_send_at(sim_link_t *l, sim_time_t now, sim_time_t at,
     if (len)
         memcpy(m->data, data, len);
     l->sent++;
+    l->last_at = at;
     if (at < l->inflight_min)
         l->inflight_min = at;
     sim_schedule(l->dst, &m->ev, at);

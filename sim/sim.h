@@ -118,6 +118,7 @@ struct sim_link {
     sim_msg_t **all;    /* every message ever allocated, for cleanup */
     size_t n_all, cap_all;
     uint64_t sent, delivered;
+    sim_time_t last_at; /* delivery time of the last message sent */
 };
 
 /* Called after every scheduling round with the watermark: every node has
@@ -162,6 +163,14 @@ void sim_link_set_lookahead(sim_link_t *link, sim_link_lookahead_fn fn,
 static inline sim_time_t sim_link_inflight(const sim_link_t *link)
 {
     return link->inflight_min;
+}
+
+/* The delivery time of the one message in flight on the link; SIM_NEVER
+ * if there is none or more than one (messages arrive in the order sent,
+ * so a lone one is the last sent). */
+static inline sim_time_t sim_link_inflight_single(const sim_link_t *link)
+{
+    return link->sent - link->delivered == 1 ? link->last_at : SIM_NEVER;
 }
 
 /* Sends at time now (the sender's time; it must be >= the sender's

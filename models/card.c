@@ -329,16 +329,10 @@ static int build(scn_run_t *run, trace_bus_t *bus, char *err, size_t errlen)
     cd->faults = calloc(cd->n_se, sizeof *cd->faults);
     if (!cd->fault_links || !cd->faults)
         sim_fatal_plain("out of memory");
-    for (size_t i = 0; i < cd->n_se; i++) {
-        card_fault_t *f = &cd->faults[i];
-        f->se = &cd->se[i];
-        sim_link_init(&f->link, run->sim, "fault", &run->world,
-                      &cd->se[i].node, SIM_US(1), 128, card_fault_rx, f);
-        sim_event_init(&f->cycle_ev, "fault.at-cycle",
-                       card_fault_cycle_fire, f);
-        sim_event_init(&f->sym_ev, "fault.at-symbol",
-                       card_fault_symbol_fire, f);
-    }
+    for (size_t i = 0; i < cd->n_se; i++)
+        card_fault_init(cd, &cd->faults[i], &cd->se[i], NULL);
+    if (card_mcu_chip(cd))
+        card_fault_init(cd, &cd->mcu_fault, NULL, card_mcu_chip(cd));
     for (size_t i = 0; i < cd->n_se; i++) {
         sim_link_init(&cd->fault_links[i], run->sim, "se-fault",
                       &cd->se[i].node, &run->world, SE_FAULT_LATENCY, 0,

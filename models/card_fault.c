@@ -12,9 +12,10 @@
  *   fault.power        cut an SE's supply, or the MCU's battery, for "off"
  *   fault.flash_cut    cut an SE's supply inside its k-th flash operation
  *                      from now, at num/den of it
- *   fault.at_cycle     cut an SE's supply when its core reaches a cycle
- *   fault.at_symbol    cut an SE's supply when its core reaches a firmware
- *                      function (the n-th time), before it runs
+ *   fault.at_cycle     cut an SE's supply (or the MCU's battery) when its
+ *                      core reaches a cycle
+ *   fault.at_symbol    the same when the core reaches a firmware function
+ *                      (the n-th time), before it runs
  *   fault.flash_fail   the SE's next program and/or erase fails
  *   fault.stuck_bits   bits of an SE's flash word stuck
  *   fault.line_errors  seeded bit errors on the contact line, per character
@@ -49,39 +50,64 @@ typedef struct fault_msg {
     char name[64];
 } fault_msg_t;
 
-/* ---- in the SE's node -------------------------------------------------- */
+/* ---- in the SE's (or the MCU's) node ------------------------------------ */
 
-/* The SE's core reached the symbol: pass, or stop there and cut at this
- * very instant (the function has not run one instruction). */
+void card_fault_init(card_t *cd, card_fault_t *f, se_t *se, mcu_t *mcu)
+{
+    f->se = se;
+    f->mcu = mcu;
+    f->cpu = se ? &se->cpu : &mcu->cpu;
+    f->node = se ? &se->node : &mcu->node;
+    f->name = se ? se->name : "mcu";
+    sim_link_init(&f->link, cd->run->sim, se ? "fault" : "fault.mcu",
+                  &cd->run->world, f->node, SIM_US(1), sizeof(fault_msg_t),
+                  card_fault_rx, f);
+    sim_event_init(&f->cycle_ev, "fault.at-cycle", card_fault_cycle_fire, f);
+    sim_event_init(&f->sym_ev, "fault.at-symbol", card_fault_symbol_fire, f);
+}
+
+/* The cut of a core's power: an SE's supply, the MCU's battery. */
+static void cut_now(card_fault_t *f, sim_time_t now, sim_time_t off)
+{
+    if (f->se)
+        se_supply_cut(f->se, now, off);
+    else
+        mcu_battery_cut(f->mcu, now, off);
+}
+
+/* The core reached the symbol: pass, or stop there and cut at this very
+ * instant (the function has not run one instruction). */
 static bool symbol_hit(void *ctx, cpu_t *cpu, uint32_t pc)
 {
     card_fault_t *f = ctx;
     (void)pc;
     if (f->sym_left == 0 || --f->sym_left > 0)
         return false;
-    sim_reschedule(&f->se->node, &f->sym_ev, cpu_time(cpu));
+    sim_reschedule(f->node, &f->sym_ev, cpu_time(cpu));
     return true;
 }
 
 void card_fault_symbol_fire(sim_event_t *ev, sim_time_t now)
 {
     card_fault_t *f = ev->ctx;
-    se_t *se = f->se;
-    cpu_remove_breakpoint(&se->cpu, f->sym_addr, symbol_hit, f);
-    if (trace_wants(se->bus, TRACE_LOG))
-        trace_logf(se->bus, now, se->name, 1,
+    trace_bus_t *bus = f->se ? f->se->bus : f->mcu->bus;
+    cpu_remove_breakpoint(f->cpu, f->sym_addr, symbol_hit, f);
+    if (trace_wants(bus, TRACE_LOG))
+        trace_logf(bus, now, f->name, 1,
                    "fault: the core reached %s (0x%08x) at cycle %llu",
                    f->sym_name, (unsigned)f->sym_addr,
-                   (unsigned long long)cpu_cycles(&se->cpu));
-    se_supply_cut(se, now, f->sym_off);
+                   (unsigned long long)cpu_cycles(f->cpu));
+    cut_now(f, now, f->sym_off);
 }
 
 void card_fault_rx(void *ctx, const sim_msg_t *m, sim_time_t now)
 {
     card_fault_t *f = ctx;
-    se_t *se = f->se;
+    se_t *se = f->se; /* NULL on the MCU's channel: core faults only */
     fault_msg_t d = { 0 };
     memcpy(&d, m->data, m->len < sizeof d ? m->len : sizeof d);
+    if (!se && m->kind != FK_AT_CYCLE && m->kind != FK_AT_SYMBOL)
+        return;
     switch (m->kind) {
     case FK_POWER:
         se_supply_cut(se, now, m->value);
@@ -94,22 +120,22 @@ void card_fault_rx(void *ctx, const sim_msg_t *m, sim_time_t now)
         break;
     }
     case FK_AT_CYCLE: {
-        sim_time_t t = sim_clock_edge(&se->cpu.clk, m->value);
+        sim_time_t t = sim_clock_edge(&f->cpu->clk, m->value);
         if (t < now)
             t = now;
         f->cycle_off = d.a;
-        sim_reschedule(&se->node, &f->cycle_ev, t);
+        sim_reschedule(f->node, &f->cycle_ev, t);
         break;
     }
     case FK_AT_SYMBOL:
         if (f->sym_left)
-            cpu_remove_breakpoint(&se->cpu, f->sym_addr, symbol_hit, f);
+            cpu_remove_breakpoint(f->cpu, f->sym_addr, symbol_hit, f);
         f->sym_addr = (uint32_t)m->value;
         f->sym_left = d.a;
         f->sym_off = d.b;
         memcpy(f->sym_name, d.name, sizeof f->sym_name);
         f->sym_name[sizeof f->sym_name - 1] = '\0';
-        cpu_add_breakpoint(&se->cpu, f->sym_addr, symbol_hit, f);
+        cpu_add_breakpoint(f->cpu, f->sym_addr, symbol_hit, f);
         break;
     case FK_FAIL:
         flash_fail_next(&se->flash, (unsigned)m->value);
@@ -126,7 +152,7 @@ void card_fault_rx(void *ctx, const sim_msg_t *m, sim_time_t now)
 void card_fault_cycle_fire(sim_event_t *ev, sim_time_t now)
 {
     card_fault_t *f = ev->ctx;
-    se_supply_cut(f->se, now, f->cycle_off);
+    cut_now(f, now, f->cycle_off);
 }
 
 /* ---- actions (world node) ------------------------------------------------ */
@@ -220,48 +246,87 @@ static scn_status_t flash_cut_start(scn_run_t *run, scn_step_t *st,
     return SCN_STEP_DONE;
 }
 
+/* The core a fault.at_cycle or fault.at_symbol names: "core" ("se0" ..
+ * "se7", "mcu") or "se" (an index). */
+static const char *const cores[] = { "se0", "se1", "se2", "se3", "se4",
+                                     "se5", "se6", "se7", "mcu", NULL };
+
+#define CORE_FIELDS                                                       \
+    { .key = "se", .type = SCN_T_INT, .min = 0, .max = CARD_MAX_SE - 1,   \
+      .help = "the SE (or give \"core\")" },                               \
+    { .key = "core", .type = SCN_T_ENUM, .choices = cores,                \
+      .help = "the core: an SE's (its supply is cut) or the MCU's (its "   \
+              "battery is cut)" },
+
+static bool core_check(scn_ctx_t *c, const cJSON *step, const char *path)
+{
+    bool se = cJSON_GetObjectItemCaseSensitive(step, "se") != NULL;
+    bool core = cJSON_GetObjectItemCaseSensitive(step, "core") != NULL;
+    if (se == core)
+        return scn_error(c, path, "expected one of \"se\" and \"core\"");
+    return true;
+}
+
+/* The fault channel of the step's core, or NULL with the step failed. */
+static card_fault_t *core_of(scn_run_t *run, scn_step_t *st, sim_time_t now)
+{
+    card_t *cd = card(run);
+    const char *core = scn_get_string(st->json, "core", NULL);
+    if (core && strcmp(core, "mcu") == 0) {
+        if (!cd->mcu_fault.cpu) {
+            scn_step_complete(run, now, false, "the card has no MCU");
+            return NULL;
+        }
+        return &cd->mcu_fault;
+    }
+    unsigned se = core ? (unsigned)(core[2] - '0')
+                       : (unsigned)scn_get_int(st->json, "se", 0);
+    if (!se_ok(run, now, se))
+        return NULL;
+    return &cd->faults[se];
+}
+
 static const scn_field_t cycle_fields[] = {
-    { .key = "se", .type = SCN_T_INT, .required = true, .min = 0,
-      .max = CARD_MAX_SE - 1, .help = "the SE" },
+    CORE_FIELDS
     { .key = "cycle", .type = SCN_T_INT, .required = true, .min = 0,
-      .help = "its core's clock cycle (32 MHz, counted from 0 at the "
-              "start of the run)" },
+      .help = "its clock cycle, counted from 0 at the start of the run "
+              "(SE cores 32 MHz, the MCU's 16 MHz)" },
     { .key = "off", .type = SCN_T_TIME,
-      .help = "how long the supply stays off (default 2 ms)" },
+      .help = "how long the power stays off (default 2 ms)" },
     { 0 },
 };
 
 static scn_status_t cycle_start(scn_run_t *run, scn_step_t *st,
                                 sim_time_t now)
 {
-    unsigned se = (unsigned)scn_get_int(st->json, "se", 0);
-    if (!se_ok(run, now, se))
+    card_fault_t *f = core_of(run, st, now);
+    if (!f)
         return SCN_STEP_PENDING;
     fault_msg_t d = { .a = scn_get_time(run->scn, st->json, "off",
                                         SIM_MS(2)) };
-    send(run, now, se, FK_AT_CYCLE,
-         (uint64_t)scn_get_int(st->json, "cycle", 0), &d);
+    sim_link_send(&f->link, now, FK_AT_CYCLE,
+                  (uint64_t)scn_get_int(st->json, "cycle", 0), &d, sizeof d);
     return SCN_STEP_DONE;
 }
 
 static const scn_field_t symbol_fields[] = {
-    { .key = "se", .type = SCN_T_INT, .required = true, .min = 0,
-      .max = CARD_MAX_SE - 1, .help = "the SE" },
+    CORE_FIELDS
     { .key = "symbol", .type = SCN_T_STRING, .required = true,
-      .help = "a function of the SE's boot ROM (e.g. \"loader_commit\"), "
-              "or of COS vN with \"cos\": N" },
+      .help = "a function of the core's firmware: an SE's boot ROM (e.g. "
+              "\"loader_commit\"), COS vN's with \"cos\": N, the MCU's "
+              "firmware" },
     { .key = "cos", .type = SCN_T_INT, .min = 1, .max = 2,
-      .help = "take the symbol from COS vN's ELF (it runs from flash) "
-              "instead of the ROM's" },
+      .help = "an SE: take the symbol from COS vN's ELF (it runs from "
+              "flash) instead of the ROM's" },
     { .key = "hit", .type = SCN_T_INT, .min = 1,
       .help = "cut at the n-th time the core gets there from now "
               "(default 1)" },
     { .key = "off", .type = SCN_T_TIME,
-      .help = "how long the supply stays off (default 2 ms)" },
+      .help = "how long the power stays off (default 2 ms)" },
     { 0 },
 };
 
-/* The firmware ELF a symbol is looked up in. */
+/* An SE's firmware ELF a symbol is looked up in. */
 static void symbol_elf(const cJSON *step, char *out, size_t len)
 {
     int cos = scn_get_int(step, "cos", 0);
@@ -272,36 +337,57 @@ static void symbol_elf(const cJSON *step, char *out, size_t len)
         snprintf(out, len, "%s/firmware/se_rom.elf", CARDSIM_BUILD_ROOT);
 }
 
-/* Address of the step's function, or false with err filled. */
-static bool symbol_lookup(const cJSON *step, uint32_t *addr, char *err,
-                          size_t errlen)
+static bool symbol_in(const elf_image_t *img, const char *what,
+                      const char *name, uint32_t *addr, char *err,
+                      size_t errlen)
+{
+    const elf_symbol_t *sym = elf_find_symbol(img, name);
+    if (sym && sym->kind == ELF_SYM_FUNC) {
+        *addr = sym->addr;
+        return true;
+    }
+    snprintf(err, errlen, "expected a function of %s; \"%s\" is %s", what,
+             name, sym ? "not a function" : "not one of its symbols");
+    return false;
+}
+
+/* Address of an SE step's function, or false with err filled. */
+static bool se_symbol(const cJSON *step, uint32_t *addr, char *err,
+                      size_t errlen)
 {
     char path[4200];
     symbol_elf(step, path, sizeof path);
     elf_image_t img;
     if (elf_load(&img, path, err, errlen) != 0)
         return false;
-    const char *name = scn_get_string(step, "symbol", "");
-    const elf_symbol_t *sym = elf_find_symbol(&img, name);
-    bool ok = sym && sym->kind == ELF_SYM_FUNC;
-    if (ok)
-        *addr = sym->addr;
-    else
-        snprintf(err, errlen, "expected a function of %s; \"%s\" is %s",
-                 path, name, sym ? "not a function" : "not one of its "
-                 "symbols");
+    bool ok = symbol_in(&img, path, scn_get_string(step, "symbol", ""), addr,
+                        err, errlen);
     elf_free(&img);
     return ok;
 }
 
+static bool is_mcu(const cJSON *step)
+{
+    const char *core = scn_get_string(step, "core", NULL);
+    return core && strcmp(core, "mcu") == 0;
+}
+
+/* At load time: an SE's symbols are known (its ROM and COS are built with
+ * cardsim); the MCU's firmware may be the scenario's own, looked up when
+ * the step starts. */
 static bool symbol_check(scn_ctx_t *c, const cJSON *step, const char *path)
 {
     char err[4400];
     uint32_t addr;
+    if (!core_check(c, step, path))
+        return false;
     if (strlen(scn_get_string(step, "symbol", "")) >= 64)
         return scn_error(c, path, "expected a symbol name of at most 63 "
                                   "characters");
-    if (!symbol_lookup(step, &addr, err, sizeof err))
+    if (is_mcu(step) && cJSON_GetObjectItemCaseSensitive(step, "cos"))
+        return scn_error(c, path, "\"cos\" names an SE's firmware, not the "
+                                  "MCU's");
+    if (!is_mcu(step) && !se_symbol(step, &addr, err, sizeof err))
         return scn_error(c, path, "%s", err);
     return true;
 }
@@ -309,12 +395,16 @@ static bool symbol_check(scn_ctx_t *c, const cJSON *step, const char *path)
 static scn_status_t symbol_start(scn_run_t *run, scn_step_t *st,
                                  sim_time_t now)
 {
-    unsigned se = (unsigned)scn_get_int(st->json, "se", 0);
-    if (!se_ok(run, now, se))
+    card_fault_t *f = core_of(run, st, now);
+    if (!f)
         return SCN_STEP_PENDING;
     char err[4400];
     uint32_t addr;
-    if (!symbol_lookup(st->json, &addr, err, sizeof err)) {
+    bool ok = f->se ? se_symbol(st->json, &addr, err, sizeof err)
+                    : symbol_in(&f->mcu->elf, "the MCU's firmware",
+                                scn_get_string(st->json, "symbol", ""),
+                                &addr, err, sizeof err);
+    if (!ok) {
         scn_step_complete(run, now, false, "%s", err);
         return SCN_STEP_PENDING;
     }
@@ -323,7 +413,7 @@ static scn_status_t symbol_start(scn_run_t *run, scn_step_t *st,
                                         SIM_MS(2)) };
     snprintf(d.name, sizeof d.name, "%s",
              scn_get_string(st->json, "symbol", ""));
-    send(run, now, se, FK_AT_SYMBOL, addr, &d);
+    sim_link_send(&f->link, now, FK_AT_SYMBOL, addr, &d, sizeof d);
     return SCN_STEP_DONE;
 }
 
@@ -438,13 +528,15 @@ static const scn_action_def_t flash_cut_action = {
 };
 static const scn_action_def_t cycle_action = {
     .name = "fault.at_cycle",
-    .help = "cut an SE's supply when its core's clock reaches a cycle",
-    .fields = cycle_fields, .start = cycle_start,
+    .help = "cut an SE's supply, or the MCU's battery, when its core's "
+            "clock reaches a cycle",
+    .fields = cycle_fields, .check = core_check, .start = cycle_start,
 };
 static const scn_action_def_t symbol_action = {
     .name = "fault.at_symbol",
-    .help = "cut an SE's supply when its core reaches a firmware function "
-            "(before the function's first instruction)",
+    .help = "cut an SE's supply, or the MCU's battery, when its core "
+            "reaches a firmware function (before the function's first "
+            "instruction)",
     .fields = symbol_fields, .check = symbol_check, .start = symbol_start,
 };
 static const scn_action_def_t fail_action = {

@@ -43,8 +43,12 @@ typedef struct card_chan {
 
 /* A fault channel to one SE (card_fault.c): commands from the world. */
 typedef struct card_fault {
-    se_t *se;
-    sim_link_t link;          /* world -> the SE's node, 1 us */
+    se_t *se;                 /* the SE, or NULL: the MCU's channel */
+    struct mcu *mcu;          /* the MCU (se == NULL) */
+    cpu_t *cpu;               /* the core of either */
+    sim_node_t *node;         /* its node */
+    const char *name;         /* "se0", "mcu" */
+    sim_link_t link;          /* world -> that node, 1 us */
     sim_event_t cycle_ev;     /* fault.at_cycle */
     sim_time_t cycle_off;
     /* fault.at_symbol: a breakpoint on the SE's core; the hit that cuts
@@ -59,6 +63,10 @@ typedef struct card_fault {
 void card_fault_rx(void *ctx, const sim_msg_t *m, sim_time_t now);
 void card_fault_cycle_fire(sim_event_t *ev, sim_time_t now);
 void card_fault_symbol_fire(sim_event_t *ev, sim_time_t now);
+/* Sets up a fault channel to SE se (or to the MCU when se is NULL). */
+struct card;
+void card_fault_init(struct card *cd, card_fault_t *f, se_t *se,
+                     struct mcu *mcu);
 
 struct mcu_part;   /* card_mcu.c: the MCU, the NFC front end, the phone */
 
@@ -87,6 +95,7 @@ typedef struct card {
     /* sweeps (card_sweep_setup) */
     sim_link_t *fault_links; /* SE i -> world: a cut happened */
     card_fault_t *faults;    /* world -> SE i: fault commands */
+    card_fault_t mcu_fault;  /* world -> the MCU (its cpu NULL: none) */
     bool recover_on_cut;
     bool cut_sent[CARD_MAX_SE];      /* SE i's cut was reported */
     uint8_t *cut_flash[CARD_MAX_SE]; /* SE i's flash just after its cut */

@@ -203,6 +203,10 @@ static void report_rx(void *ctx, const sim_msg_t *m, sim_time_t now)
             mp->se_state[se] = (uint32_t)m->value;
         break;
     }
+    case MCU_REPORT_RESET: /* what the MCU reported is gone with it */
+        for (unsigned i = 0; i < CARD_MAX_SE; i++)
+            mp->se_state[i] = MCU_SE_STATE_NONE;
+        break;
     case REPORT_FORWARDED:
         if (m->value < CARD_MAX_SE)
             mp->forwarded[m->value]++;
@@ -501,6 +505,11 @@ bool card_mcu_power_cut(card_t *cd, sim_time_t now, sim_time_t off)
                                                            : SENSE_LATENCY),
                      MCU_MSG_POWER, 1, NULL, 0);
     return true;
+}
+
+struct mcu *card_mcu_chip(card_t *cd)
+{
+    return cd->mp ? &cd->mp->mcu : NULL;
 }
 
 void card_mcu_channels(const card_t *cd, cJSON *out)

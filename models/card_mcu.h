@@ -37,6 +37,8 @@ void card_mcu_drop(card_t *cd, sim_time_t now);
 /* fault.power on the MCU: its battery off now, back after off (through
  * the sense link). false if the card has no MCU. */
 bool card_mcu_power_cut(card_t *cd, sim_time_t now, sim_time_t off);
+/* The MCU chip (NULL if the card has none). */
+struct mcu *card_mcu_chip(card_t *cd);
 /* The "nfc" (and "ble") channel objects: apdus, bytes. */
 void card_mcu_channels(const card_t *cd, cJSON *out);
 

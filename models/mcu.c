@@ -837,6 +837,7 @@ static void chip_reset(mcu_t *m, sim_time_t now)
     m->route = 0;
     for (unsigned i = 0; i < MCU_ISO_PORTS; i++)
         m->se_state[i] = MCU_SE_STATE_NONE;
+    report(m, now, MCU_REPORT_RESET, 0);
 }
 
 static void core_start(mcu_t *m, sim_time_t now, uint32_t cause)
@@ -865,6 +866,19 @@ void mcu_power(mcu_t *m, sim_time_t now, bool on)
     core_start(m, now, MCU_RESETCAUSE_POR);
     if (trace_wants(m->bus, TRACE_LOG))
         trace_logf(m->bus, now, MCU_NAME, 0, "reset released (power-on)");
+}
+
+static void battery_fire(sim_event_t *ev, sim_time_t now)
+{
+    mcu_power(ev->ctx, now, true);
+}
+
+void mcu_battery_cut(mcu_t *m, sim_time_t now, sim_time_t off)
+{
+    if (trace_wants(m->bus, TRACE_LOG))
+        trace_logf(m->bus, now, MCU_NAME, 1, "fault: battery cut");
+    mcu_power(m, now, false);
+    sim_reschedule(&m->node, &m->battery_ev, sim_time_add(now, off));
 }
 
 /* AIRCR.SYSRESETREQ: the whole chip resets, the inputs stay */
@@ -968,6 +982,7 @@ int mcu_init(mcu_t *m, sim_t *sim, const mcu_cfg_t *cfg, char *err,
             .ctx = tab[i].ctx });
 
     sim_event_init(&m->tm_ev, "mcu.timer", timer_fire, m);
+    sim_event_init(&m->battery_ev, "mcu.battery", battery_fire, m);
     sim_event_init(&m->spi_ev, "mcu.spi", spi_fire, m);
     for (unsigned i = 0; i < m->n_se; i++) {
         mcu_iso_t *io = &m->iso[i];

@@ -68,7 +68,10 @@ typedef struct mcu_mmio {
 /* A SYSCTL report register was written (reg = MCU_SYSCTL_MODE, _ROUTE or
  * _SE_STATE, value as stored: MODE masked to its bits), at the write's
  * time in the MCU node; also MODE = 0 when a chip reset clears a non-zero
- * MODE. Lets the composition forward the firmware's reports over a link. */
+ * MODE, and reg = MCU_REPORT_RESET (value 0) when a chip reset clears
+ * every SE_STATE. Lets the composition forward the firmware's reports
+ * over a link. */
+#define MCU_REPORT_RESET 0x1001u
 typedef void (*mcu_report_fn)(void *ctx, sim_time_t now, unsigned reg,
                               uint32_t value);
 
@@ -116,6 +119,7 @@ struct mcu {
 
     /* power and reset */
     bool powered;
+    sim_event_t battery_ev;     /* mcu_battery_cut: the battery is back */
     uint64_t resets;            /* core resets (POR and SYSRESETREQ) */
     uint64_t reset_cycle;       /* core clock edge of the last reset */
 
@@ -202,5 +206,9 @@ void mcu_where(const mcu_t *m, uint32_t pc, char *buf, size_t len);
 /* Statistics. */
 uint64_t mcu_cycles(const mcu_t *m);
 uint64_t mcu_instructions(const mcu_t *m);
+
+/* A fault from inside the MCU's node (fault.at_cycle / at_symbol on the
+ * MCU): the battery off now, back after `off`, as mcu_power(). */
+void mcu_battery_cut(mcu_t *m, sim_time_t now, sim_time_t off);
 
 #endif /* MODELS_MCU_H */

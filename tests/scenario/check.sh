@@ -261,6 +261,14 @@ scenario:*)
         rc=$?
         [ "$rc" -eq 0 ] || [ "$rc" -eq 77 ] || fail "tshark_check ble CRC: $rc"
     fi
+    # the cuts fault.at_symbol made, at the instants the cores got there
+    if [ "$name" = fault_at_symbol ]; then
+        for l in "0.817227343750 se0 LOG warning: fault: the core reached loader_commit (0x00000b54) at cycle 26151275" \
+                 "0.977006062500 mcu LOG warning: fault: the core reached atr_parse (0x00003770) at cycle 15632097" \
+                 "0.982006062500 mcu LOG info: reset released (power-on)"; do
+            grep -qxF "$l" "$tmp/o/events.log" || fail "events.log lacks: $l"
+        done
+    fi
     ;;
 *)
     fail "unknown test $test"

@@ -111,6 +111,8 @@ int cpu_map(cpu_t *c, const cpu_map_cfg_t *m)
     rg->ctx = m->ctx;
     for (uint64_t p = m->base >> 16; p <= (end - 1) >> 16; p++)
         c->page[p] = c->page[p] ? CPU_REGION_MULTI : (uint8_t)idx;
+    if (c->n_wp)
+        cpu__watch_regions(c);
     return (int)idx;
 }
 
@@ -196,11 +198,13 @@ static void after_mmio(cpu_t *c)
 bool cpu__read_slow(cpu_t *c, uint32_t a, unsigned size, uint64_t cyc,
                     uint64_t *cycp, uint32_t *out)
 {
+    if (CPU_UNLIKELY(c->n_wp))
+        cpu__watch_access(c, a, size, CPU_WATCH_READ);
     const cpu_region_t *rg = cpu__find(c, a);
     if (rg) {
         uint32_t off = a - rg->base;
         *cycp += rg->ws;
-        if (rg->rsize) { /* direct memory in a shared page */
+        if (rg->host) { /* direct memory: in a shared page, or watched */
             const uint8_t *p = rg->host + off;
             *out = size == 4 ? cpu_ld32(p) : size == 2 ? cpu_ld16(p) : *p;
             return true;
@@ -221,12 +225,14 @@ bool cpu__read_slow(cpu_t *c, uint32_t a, unsigned size, uint64_t cyc,
 bool cpu__write_slow(cpu_t *c, uint32_t a, uint32_t v, unsigned size,
                      uint64_t cyc, uint64_t *cycp)
 {
+    if (CPU_UNLIKELY(c->n_wp))
+        cpu__watch_access(c, a, size, CPU_WATCH_WRITE);
     const cpu_region_t *crg = cpu__find(c, a);
     if (crg) {
         cpu_region_t *rg = &c->regions[crg - c->regions];
         uint32_t off = a - rg->base;
         *cycp += rg->ws;
-        if (rg->wsize) {
+        if (rg->kind == CPU_MEM_RAM) { /* shared page, or watched */
             uint8_t *p = rg->host + off;
             if (size == 4)
                 cpu_st32(p, v);
@@ -288,10 +294,13 @@ void cpu_reset(cpu_t *c)
     c->state = CPU_RUNNING;
     c->bp_halted = false;
     c->bp_skip = CPU_NO_BP;
+    c->dbg_halted = false;
     uint32_t sp = 0, pc = 0;
     uint64_t ws = 0;
     bool ok = cpu__read32(c, 0, c->cycles, &ws, &sp) &&
               cpu__read32(c, 4, c->cycles, &ws, &pc);
+    if (c->n_wp)
+        cpu__watch_forget(c); /* the reset is not the program's access */
     c->r[13] = sp & ~3u;
     c->r[14] = 0xFFFFFFFFu;
     c->r[15] = pc & ~1u;
@@ -340,29 +349,32 @@ static void run_loop(cpu_t *c, bool skip_sleep)
         if (c->exc_ready) {
             c->bp_skip = CPU_NO_BP; /* the return meets the breakpoint */
             cpu__take_exception(c);
-            continue;
-        }
-        if (!c->tbit) {
+        } else if (!c->tbit) {
             cpu__fault(c, CPU_FAULT_INVSTATE, c->r[15], c->r[15]);
-            continue;
-        }
-        c->stop = c->st_next < c->run_lim ? c->st_next : c->run_lim;
-        cpu__exec(c);
-        if (c->reset_req_seen) {
-            c->reset_req_seen = false;
-            if (c->reset_req)
-                c->reset_req(c->reset_req_ctx, c, c->reset_req_time);
-            else
-                cpu_reset(c);
-        }
-        if (c->mmio_touched) {
-            c->mmio_touched = false;
-            if (c->limit_ptr && *c->limit_ptr != c->limit_val) {
-                c->limit_val = *c->limit_ptr;
-                c->run_lim = sim_clock_edge_at_or_after(&c->clk,
-                                                        c->limit_val);
+        } else {
+            c->stop = c->st_next < c->run_lim ? c->st_next : c->run_lim;
+            if (CPU_UNLIKELY(c->step_fn != NULL) && c->stop > c->cycles + 1)
+                c->stop = c->cycles + 1; /* one instruction */
+            cpu__exec(c);
+            if (c->reset_req_seen) {
+                c->reset_req_seen = false;
+                if (c->reset_req)
+                    c->reset_req(c->reset_req_ctx, c, c->reset_req_time);
+                else
+                    cpu_reset(c);
+            }
+            if (c->mmio_touched) {
+                c->mmio_touched = false;
+                if (c->limit_ptr && *c->limit_ptr != c->limit_val) {
+                    c->limit_val = *c->limit_ptr;
+                    c->run_lim = sim_clock_edge_at_or_after(&c->clk,
+                                                            c->limit_val);
+                }
             }
         }
+        /* watchpoints hit and a single step: after the instruction */
+        if (CPU_UNLIKELY(c->wp_pending || c->step_fn) && cpu__debug_after(c))
+            break;
     }
 }
 
@@ -449,11 +461,20 @@ void cpu_halt(cpu_t *c)
 
 void cpu_resume(cpu_t *c)
 {
+    if (c->dbg_halted) {
+        c->dbg_halted = false;
+        if (c->state == CPU_HALTED)
+            c->state = c->dbg_state;
+        return;
+    }
     if (c->state == CPU_HALTED)
         c->state = CPU_RUNNING;
     if (c->bp_halted) {
         c->bp_halted = false;
-        c->bp_skip = c->r[15];
+        /* only a breakpoint still there is passed once: a stale skip
+         * would miss the next real hit at that address */
+        if (cpu__bp_index(c, c->r[15]) >= 0)
+            c->bp_skip = c->r[15];
     }
 }
 
@@ -495,6 +516,8 @@ bool cpu_remove_breakpoint(cpu_t *c, uint32_t addr, cpu_break_fn fn,
             continue;
         c->bp[i] = c->bp[--c->n_bp];
         bp_redecode(c, addr);
+        if (c->bp_skip == addr && cpu__bp_index(c, addr) < 0)
+            c->bp_skip = CPU_NO_BP;
         return true;
     }
     return false;

@@ -35,6 +35,7 @@
 
 #define CPU_MAX_REGIONS 30
 #define CPU_MAX_BREAKPOINTS 32
+#define CPU_MAX_WATCHPOINTS 16
 #define CPU_NUM_IRQ 32
 #define CPU_NUM_EXC (16 + CPU_NUM_IRQ)
 
@@ -162,6 +163,40 @@ typedef struct cpu_breakpoint {
     void *ctx;
 } cpu_breakpoint_t;
 
+/* What a watchpoint watches, and what an access that hit one was. */
+typedef enum cpu_watch_kind {
+    CPU_WATCH_WRITE = 1,
+    CPU_WATCH_READ = 2,
+    CPU_WATCH_ACCESS = 3, /* read or write */
+} cpu_watch_kind_t;
+
+/* A data access hit a watchpoint. Called after the instruction that made
+ * it (or the exception entry or return whose stacking made it) completed:
+ * r15 is the next instruction, time and cycles are after it. addr is the
+ * first byte of the access inside the watched range, kind the access's
+ * (CPU_WATCH_READ or CPU_WATCH_WRITE). Return true to halt there
+ * (cpu_resume() goes on), false to only count. Called from the core's run
+ * loop between instructions: it may read and write state, schedule events
+ * and stop the kernel, not reset or power the chip, nor add or remove
+ * watchpoints. */
+typedef bool (*cpu_watch_fn)(void *ctx, cpu_t *cpu, uint32_t addr,
+                             cpu_watch_kind_t kind);
+
+typedef struct cpu_watchpoint {
+    uint32_t addr, len;
+    cpu_watch_kind_t kind;
+    cpu_watch_fn fn;
+    void *ctx;
+    bool hit;                  /* hit by the current instruction */
+    uint32_t hit_addr;
+    cpu_watch_kind_t hit_kind;
+} cpu_watchpoint_t;
+
+/* A single step completed (see cpu_set_step): the core is after the
+ * instruction, or after the exception entry it took instead. Return true
+ * to halt there. Same context rules as cpu_watch_fn. */
+typedef bool (*cpu_step_fn)(void *ctx, cpu_t *cpu);
+
 /* One pre-decoded halfword (private to the core). */
 typedef struct cpu_insn {
     uint8_t op;   /* handler index */
@@ -257,6 +292,16 @@ struct cpu {
     bool bp_halted;          /* halted by a breakpoint */
     cpu_insn_t bp_insn;      /* the real instruction under a breakpoint */
 
+    /* --- watchpoints and single step (cpu_debug.c) --- */
+    unsigned n_wp;
+    cpu_watchpoint_t wp[CPU_MAX_WATCHPOINTS];
+    bool wp_pending;         /* a watchpoint was hit: report it after the
+                                instruction */
+    cpu_step_fn step_fn;     /* armed single step, or NULL */
+    void *step_ctx;
+    bool dbg_halted;         /* halted after a watchpoint or a step */
+    cpu_state_t dbg_state;   /* the state cpu_resume() returns to */
+
     /* --- memory --- */
     unsigned n_regions;      /* regions[0] is the empty "unmapped" one */
     cpu_region_t regions[CPU_MAX_REGIONS + 2];
@@ -311,6 +356,25 @@ bool cpu_remove_breakpoint(cpu_t *cpu, uint32_t addr, cpu_break_fn fn,
 /* The core halted at a breakpoint (and has not been resumed). */
 bool cpu_at_breakpoint(const cpu_t *cpu);
 
+/* Watchpoints (docs/cpu.md "Watchpoints"): every data access of the core
+ * that touches [addr, addr+len) and is of the kind watched calls fn after
+ * its instruction. Add returns false if CPU_MAX_WATCHPOINTS are set, len
+ * is 0 or the range wraps. While any is set, the accesses of the regions
+ * it overlaps take the core's slow path (no change to timing); none set,
+ * they cost nothing. Remove takes the one with exactly these arguments. */
+bool cpu_add_watchpoint(cpu_t *cpu, uint32_t addr, uint32_t len,
+                        cpu_watch_kind_t kind, cpu_watch_fn fn, void *ctx);
+bool cpu_remove_watchpoint(cpu_t *cpu, uint32_t addr, uint32_t len,
+                           cpu_watch_kind_t kind, cpu_watch_fn fn,
+                           void *ctx);
+/* Single step (a debugger's): fn is called after the next instruction the
+ * core executes, or the next exception entry it takes, wherever it runs
+ * (a sleeping or held core steps when it runs again; a core that halts at
+ * a breakpoint first keeps the step armed). One shot. NULL fn disarms. */
+void cpu_set_step(cpu_t *cpu, cpu_step_fn fn, void *ctx);
+/* The core halted after a watchpoint or a step (and was not resumed). */
+bool cpu_debug_halted(const cpu_t *cpu);
+
 /* Code in [addr, addr+len) changed behind the core's back (flash
  * controller, DMA): drop its decoded instructions. */
 void cpu_invalidate(cpu_t *cpu, uint32_t addr, uint32_t len);
@@ -319,7 +383,9 @@ void cpu_invalidate(cpu_t *cpu, uint32_t addr, uint32_t len);
 cpu_state_t cpu_state(const cpu_t *cpu);
 bool cpu_is_active(const cpu_t *cpu);
 void cpu_halt(cpu_t *cpu);
-void cpu_resume(cpu_t *cpu); /* a halted core runs again */
+/* A halted core runs again (one halted by a watchpoint or a step goes
+ * back to the state it was in: running or asleep). */
+void cpu_resume(cpu_t *cpu);
 uint64_t cpu_cycles(const cpu_t *cpu);
 uint64_t cpu_instructions(const cpu_t *cpu);
 sim_time_t cpu_time(const cpu_t *cpu); /* start of the next instruction */

@@ -80,6 +80,22 @@ bool cpu__write32(cpu_t *c, uint32_t addr, uint32_t v, uint64_t cyc,
 /* Wait states of an instruction fetch at addr (0 if not executable). */
 uint32_t cpu__fetch_ws(const cpu_t *c, uint32_t addr);
 
+/* cpu_debug.c */
+/* A data access of size bytes at a (kind: CPU_WATCH_READ or _WRITE) on
+ * the slow path: marks the watchpoints it hits and makes the interpreter
+ * stop after the instruction. Only called while c->n_wp > 0. */
+void cpu__watch_access(cpu_t *c, uint32_t a, unsigned size,
+                       cpu_watch_kind_t kind);
+/* Forgets hits not reported yet (the vector reads of a reset). */
+void cpu__watch_forget(cpu_t *c);
+/* Sets every region's direct sizes: 0 where a watchpoint of that
+ * direction overlaps it (slow path), else the region's size. */
+void cpu__watch_regions(cpu_t *c);
+/* After an instruction or exception entry (c->wp_pending or c->step_fn):
+ * reports hits and a completed step to their handlers; returns true if
+ * the core halted. */
+bool cpu__debug_after(cpu_t *c);
+
 /* cpu_sys.c */
 void cpu__sys_reset(cpu_t *c);
 void cpu__exc_update(cpu_t *c);

@@ -10,6 +10,7 @@ static const check_suite_entry_t suites[] = {
     { "mem", make_cpu_mem_suite },
     { "kernel", make_cpu_kernel_suite },
     { "bp", make_cpu_bp_suite },
+    { "watch", make_cpu_watch_suite },
 };
 
 CHECK_RUNNER_MAIN("test_cpu", suites)

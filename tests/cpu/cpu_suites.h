@@ -10,5 +10,6 @@ Suite *make_cpu_exc_suite(void);
 Suite *make_cpu_mem_suite(void);
 Suite *make_cpu_kernel_suite(void);
 Suite *make_cpu_bp_suite(void);
+Suite *make_cpu_watch_suite(void);
 
 #endif /* TESTS_CPU_CPU_SUITES_H */

@@ -18,7 +18,9 @@
 #include "cardsim_config.h"
 
 #include "cli/cli.h"
+#include "cli/gdb_stub.h"
 #include "cli/progress.h"
+#include "cli/session.h"
 #include "cli/summary.h"
 #include "models/card.h"
 #include "models/registry.h"
@@ -33,7 +35,6 @@
 #include "viewer/app.h"
 #endif
 
-#define MAX_OUTPUTS 24
 #define MAX_SNAPSHOTS 64
 
 /* The viewer's flags (docs/viewer.md). The viewer is part of the run only
@@ -47,21 +48,8 @@ typedef struct view_opts {
     const char *flag;   /* the first viewer flag seen, for messages */
 } view_opts_t;
 
-typedef struct run_ctx {
-    scenario_t scn;
-    sim_t sim;
-    trace_bus_t bus;
-    scn_run_t run;
-    const model_section_t *section;
-    trace_log_t log;
-    pcap_sink_t pcaps[3];
-    size_t n_pcaps;
-    const char *outputs[MAX_OUTPUTS];
-    size_t n_outputs;
-    char out_dir[4096];
-    double wall_start;
-    bool quiet;
-} run_ctx_t;
+/* A run is a session (cli/session.h): the system and its outputs. */
+typedef cli_session_t run_ctx_t;
 
 /* --cut OP:K/N: the one power cut of a sweep (docs/sweep.md), in
  * operation OP of the scenario's sweep SE at K/N of it, the run then going
@@ -106,6 +94,11 @@ static void usage(FILE *f)
         "  --view-size WxH    window and snapshot size (default 1280x800)\n"
         "  --view-close       close the window when the run ends\n"
         "  --view-stats       print the window's frames and frames/s\n"
+        "  --gdb CORE:PORT    a GDB remote stub for core mcu, se0, se1... on\n"
+        "                     127.0.0.1:PORT (0: a free one; repeatable); the\n"
+        "                     card waits at its start for the debugger\n"
+        "                     (docs/gdb.md)\n"
+        "  --gdb-nowait       with --gdb: run at once, debuggers attach later\n"
         "writes DIR/events.log, DIR/summary.json and the pcaps of the system\n"
         "(apdu.pcap; nfc.pcap, ble.pcap where the card has them)\n"
         "exit: 0 all expectations held, 1 one failed, 2 bad input, "
@@ -228,69 +221,10 @@ static int check_view_files(const view_opts_t *v, char *err, size_t errlen)
     return 0;
 }
 
-static void finish_outputs(run_ctx_t *c, const char *error)
-{
-    char err[1024];
-    if (trace_bus_close(&c->bus, err, sizeof err) != 0)
-        fprintf(stderr, "cardsim: %s\n", err);
-    /* the system's end state, then summary.json, which lists every file */
-    if (c->section->save && c->run.model &&
-        c->section->save(c->run.model, c->out_dir, c->outputs, &c->n_outputs,
-                         MAX_OUTPUTS - 2, err, sizeof err) != 0)
-        fprintf(stderr, "cardsim: %s\n", err);
-    c->outputs[c->n_outputs++] = "summary.json";
-    c->outputs[c->n_outputs] = NULL;
-    cli_run_info_t info = {
-        .scn = &c->scn, .run = &c->run, .section = c->section,
-        .bus = &c->bus, .sim = &c->sim,
-        .wall_s = cli_wall_seconds() - c->wall_start,
-        .out_dir = c->out_dir, .outputs = c->outputs, .error = error,
-    };
-    if (cli_summary_write(&info, err, sizeof err) != 0)
-        fprintf(stderr, "cardsim: %s\n", err);
-    if (!c->quiet || error)
-        cli_summary_print(error ? stderr : stdout, &info);
-}
-
 /* sim_fatal() lands here: keep what was traced, say what happened. */
 static void on_fatal(void *ctx, const char *msg)
 {
-    finish_outputs(ctx, msg);
-}
-
-static int open_outputs(run_ctx_t *c, char *err, size_t errlen)
-{
-    char path[4400];
-    snprintf(path, sizeof path, "%s/events.log", c->out_dir);
-    if (trace_log_open(&c->log, path, err, errlen) != 0)
-        return -1;
-    trace_sink_t sink;
-    trace_log_sink(&c->log, &sink);
-    trace_bus_add_sink(&c->bus, &sink);
-    c->outputs[c->n_outputs++] = "events.log";
-
-    static const struct {
-        unsigned flag;
-        pcap_sink_format_t fmt;
-        const char *file;
-    } pcaps[] = {
-        { MODEL_PCAP_APDU, PCAP_SINK_APDU, "apdu.pcap" },
-        { MODEL_PCAP_NFC, PCAP_SINK_NFC, "nfc.pcap" },
-        { MODEL_PCAP_BLE, PCAP_SINK_BLE, "ble.pcap" },
-    };
-    for (size_t i = 0; i < 3; i++) {
-        if (!(c->section->pcaps & pcaps[i].flag))
-            continue;
-        snprintf(path, sizeof path, "%s/%s", c->out_dir, pcaps[i].file);
-        pcap_sink_t *ps = &c->pcaps[c->n_pcaps];
-        if (pcap_sink_open(ps, pcaps[i].fmt, path, err, errlen) != 0)
-            return -1;
-        c->n_pcaps++;
-        pcap_sink_sink(ps, &sink);
-        trace_bus_add_sink(&c->bus, &sink);
-        c->outputs[c->n_outputs++] = pcaps[i].file;
-    }
-    return 0;
+    cli_session_finish_outputs(ctx, msg);
 }
 
 int cmd_run(int argc, char **argv)
@@ -308,12 +242,17 @@ int cmd_run(int argc, char **argv)
         { "view-stats", no_argument, NULL, 'T' },
         { "cut", required_argument, NULL, 'K' },
         { "flash", required_argument, NULL, 'F' },
+        { "gdb", required_argument, NULL, 'G' },
+        { "gdb-nowait", no_argument, NULL, 'N' },
         { NULL, 0, NULL, 0 },
     };
     const char *out = NULL, *seed_arg = NULL, *cut = NULL;
     const char *flash_args[8];
     size_t n_flash = 0;
     bool quiet = false;
+    gdb_spec_t gdb[GDB_MAX_STUBS];
+    size_t n_gdb = 0;
+    bool gdb_nowait = false;
     view_opts_t view = { .speed = 0.1, .width = 1280, .height = 800 };
     char verr[512];
     int o;
@@ -330,6 +269,15 @@ int cmd_run(int argc, char **argv)
                 return cli_bad_input("--flash: at most 8");
             flash_args[n_flash++] = optarg;
             break;
+        case 'G':
+            if (n_gdb == GDB_MAX_STUBS)
+                return cli_bad_input("run: --gdb: at most %d (one per core)",
+                                     GDB_MAX_STUBS);
+            if (gdb_spec_parse(&gdb[n_gdb], optarg, verr, sizeof verr) != 0)
+                return cli_bad_input("%s", verr);
+            n_gdb++;
+            break;
+        case 'N': gdb_nowait = true; break;
         case 'h': usage(stdout); return CLI_EXIT_OK;
         case 'V': case 'S': case 'P': case 'Z': case 'C': case 'T':
             if (!view.flag)
@@ -377,6 +325,8 @@ int cmd_run(int argc, char **argv)
 #endif
     if (want_view && check_view_files(&view, verr, sizeof verr) != 0)
         return cli_bad_input("%s", verr);
+    if (gdb_nowait && n_gdb == 0)
+        return cli_bad_input("run: --gdb-nowait: needs --gdb CORE:PORT");
 
     run_ctx_t *c = calloc(1, sizeof *c);
     if (!c)
@@ -431,6 +381,9 @@ int cmd_run(int argc, char **argv)
             goto cleanup_model;
         }
     }
+    gdb_server_t *gdb_srv = NULL;
+    if (n_gdb && cli_session_open_gdb(c, "run", gdb, n_gdb, !gdb_nowait, &gdb_srv) != 0)
+        goto cleanup_model;
 #if CARDSIM_HAVE_VIEWER
     view_app_t *app = NULL;
     if (want_view) {
@@ -448,14 +401,16 @@ int cmd_run(int argc, char **argv)
         };
         if (view_app_open(&app, &vc, err, sizeof err) != 0) {
             cli_bad_input("run: %s", err);
+            gdb_server_close(gdb_srv, CLI_EXIT_BAD_INPUT);
             goto cleanup_model;
         }
     }
 #endif
     if (cli_mkdir_p(c->out_dir, err, sizeof err) != 0 ||
-        open_outputs(c, err, sizeof err) != 0) {
+        cli_session_open_outputs(c, err, sizeof err) != 0) {
         cli_bad_input("%s", err);
         trace_bus_close(&c->bus, err, sizeof err);
+        gdb_server_close(gdb_srv, CLI_EXIT_BAD_INPUT);
 #if CARDSIM_HAVE_VIEWER
         view_app_free(app);
 #endif
@@ -481,8 +436,11 @@ int cmd_run(int argc, char **argv)
     sim_fatal_set_hook(NULL, NULL);
     trace_bus_release(&c->bus, sim_time_add(c->run.end_time, 1));
     trace_bus_discard(&c->bus);
-    finish_outputs(c, NULL);
-    rc = ok ? CLI_EXIT_OK : CLI_EXIT_FAILED;
+    cli_session_finish_outputs(c, c->run.killed ? "the debugger killed the run" : NULL);
+    rc = c->run.killed ? CLI_EXIT_SIM_ERROR
+         : ok          ? CLI_EXIT_OK
+                       : CLI_EXIT_FAILED;
+    gdb_server_close(gdb_srv, rc);
 #if CARDSIM_HAVE_VIEWER
     if (app) {
         /* after the outputs: the window may wait for the user */

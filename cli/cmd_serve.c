@@ -67,6 +67,7 @@ typedef struct serve {
     cJSON **steps; /* the live steps' JSON objects */
     size_t n_steps;
     unsigned long requests;
+    bool killed;   /* a debugger killed the run: the session ends */
 } serve_t;
 
 static volatile sig_atomic_t stop_requested;
@@ -92,6 +93,10 @@ static void usage(FILE *f)
         "  --no-nfc          the contact reader only\n"
         "  --wait SECONDS    how long to try to reach vpcd (default 30)\n"
         "  --out DIR         outputs (default out/<scenario name>)\n"
+        "  --gdb CORE:PORT   a GDB remote stub for core mcu, se0, ... "
+        "(docs/gdb.md);\n"
+        "                    the card waits for the debugger unless "
+        "--gdb-nowait\n"
         "SIGINT/SIGTERM end the session; exit 0, 2 bad input, 3 "
         "simulation error\n");
 }
@@ -129,10 +134,14 @@ static bool step(serve_t *v, const char *action, const char *key,
     v->steps[v->n_steps++] = j;
     card_last_clear(v->s.run.model);
     const scn_step_state_t *st;
-    if (scn_run_live(&v->s.run, def, j, STEP_BUDGET, &st) !=
-        SCN_LIVE_DONE)
+    scn_live_status_t ls = scn_run_live(&v->s.run, def, j, STEP_BUDGET, &st);
+    if (ls == SCN_LIVE_KILLED) {
+        v->killed = true;
+        stop_requested = 1;
+    } else if (ls != SCN_LIVE_DONE) {
         sim_fatal(v->s.run.sim->watermark, "serve: %s did not end (%s)",
                   action, st->message);
+    }
     if (out)
         *out = st;
     return st->result == SCN_PASSED;
@@ -223,6 +232,8 @@ static void power_off(serve_t *v, slot_t *sl)
 static bool handle(serve_t *v, slot_t *sl, const uint8_t *m, size_t n)
 {
     v->requests++;
+    if (v->killed)
+        return false;
     if (n == 1) {
         switch (m[0]) {
         case VPCD_CTRL_OFF:
@@ -253,6 +264,8 @@ static bool handle(serve_t *v, slot_t *sl, const uint8_t *m, size_t n)
               step(v, sl->kind == SLOT_CONTACT ? "contact.apdu" : "nfc.apdu",
                    "apdu", h, &st);
     const card_last_t *last = card_last(v->s.run.model);
+    if (v->killed)
+        return false;
     if (n > 261 || !ok || last->kind != CARD_LAST_RAPDU) {
         if (!v->s.quiet)
             fprintf(stderr, "serve: %s: APDU %s failed%s%s: the card is "
@@ -370,8 +383,14 @@ int cmd_serve(int argc, char **argv)
         { "seed", required_argument, NULL, 's' },
         { "quiet", no_argument, NULL, 'q' },
         { "help", no_argument, NULL, 'h' },
+        { "gdb", required_argument, NULL, 'G' },
+        { "gdb-nowait", no_argument, NULL, 'W' },
         { NULL, 0, NULL, 0 },
     };
+    gdb_spec_t gdb[GDB_MAX_STUBS];
+    size_t n_gdb = 0;
+    bool gdb_nowait = false;
+    gdb_server_t *gdb_srv = NULL;
     serve_t *v = calloc(1, sizeof *v);
     if (!v)
         return CLI_EXIT_SIM_ERROR;
@@ -408,6 +427,21 @@ int cmd_serve(int argc, char **argv)
         case 'o': out = optarg; break;
         case 's': seed_arg = optarg; break;
         case 'q': v->s.quiet = true; break;
+        case 'G': {
+            char gerr[512];
+            if (n_gdb == GDB_MAX_STUBS) {
+                free(v);
+                return cli_bad_input("serve: --gdb: at most %d (one per "
+                                     "core)", GDB_MAX_STUBS);
+            }
+            if (gdb_spec_parse(&gdb[n_gdb], optarg, gerr, sizeof gerr)) {
+                free(v);
+                return cli_bad_input("serve: %s", gerr);
+            }
+            n_gdb++;
+            break;
+        }
+        case 'W': gdb_nowait = true; break;
         case 'h': usage(stdout); free(v); return CLI_EXIT_OK;
         default: usage(stderr); free(v); return CLI_EXIT_BAD_INPUT;
         }
@@ -416,6 +450,10 @@ int cmd_serve(int argc, char **argv)
         usage(stderr);
         free(v);
         return CLI_EXIT_BAD_INPUT;
+    }
+    if (gdb_nowait && n_gdb == 0) {
+        free(v);
+        return cli_bad_input("serve: --gdb-nowait: needs --gdb CORE:PORT");
     }
     cli_session_t *s = &v->s;
     char err[2048];
@@ -455,6 +493,9 @@ int cmd_serve(int argc, char **argv)
         cli_bad_input("%s", err);
         goto cleanup;
     }
+    if (n_gdb && cli_session_open_gdb(s, "serve", gdb, n_gdb, !gdb_nowait,
+                                      &gdb_srv) != 0)
+        goto cleanup;
     /* vpcd first: without it nothing is written */
     struct sigaction sa = { .sa_handler = on_signal };
     sigemptyset(&sa.sa_mask);
@@ -483,13 +524,18 @@ int cmd_serve(int argc, char **argv)
                 s->scn.n_steps ? (ok ? ", its timeline passed"
                                      : ", its timeline FAILED") : "");
     rc = serve_loop(v) == 0 ? CLI_EXIT_OK : CLI_EXIT_SIM_ERROR;
+    if (v->killed)
+        rc = CLI_EXIT_SIM_ERROR;
     if (!s->quiet)
         fprintf(stderr, "serve: %lu requests served\n", v->requests);
     trace_bus_release(&s->bus, sim_time_add(s->run.end_time, 1));
     trace_bus_discard(&s->bus);
-    cli_session_finish_outputs(s, NULL);
+    cli_session_finish_outputs(s, v->killed ? "the debugger killed the run"
+                                            : NULL);
 
 cleanup:
+    if (gdb_srv)
+        gdb_server_close(gdb_srv, rc);
     for (size_t i = 0; i < v->n_slots; i++)
         if (v->slots[i].fd >= 0)
             close(v->slots[i].fd);

@@ -1,11 +1,14 @@
 /* SPDX-License-Identifier: MIT */
-/* cli/session.c - the output files of a simulated system (session.h). */
+/* cli/session.c - the output files of a simulated system and its
+ * debuggers (session.h). */
 #include "cli/session.h"
 
 #include <stdio.h>
+#include <string.h>
 
 #include "cli/cli.h"
 #include "cli/summary.h"
+#include "models/card.h"
 
 int cli_session_open_outputs(cli_session_t *s, char *err, size_t errlen)
 {
@@ -64,4 +67,33 @@ void cli_session_finish_outputs(cli_session_t *s, const char *error)
         fprintf(stderr, "cardsim: %s\n", err);
     if (!s->quiet || error)
         cli_summary_print(error ? stderr : stdout, &info);
+}
+
+int cli_session_open_gdb(cli_session_t *s, const char *cmd,
+                         gdb_spec_t *specs, size_t n, bool wait,
+                         gdb_server_t **out)
+{
+    char err[512];
+    if (strcmp(s->section->def->key, "card") != 0) {
+        cli_bad_input("%s: --gdb %s: the debugger attaches to a core of "
+                      "the card; this scenario has no \"card\" section",
+                      cmd, specs[0].arg);
+        return -1;
+    }
+    for (size_t i = 0; i < n; i++) {
+        specs[i].cpu = card_core(s->run.model, specs[i].core);
+        if (!specs[i].cpu) {
+            char names[256];
+            card_core_names(s->run.model, names, sizeof names);
+            cli_bad_input("%s: --gdb %s: no core \"%s\" on this card (its "
+                          "cores: %s)", cmd, specs[i].arg, specs[i].core,
+                          names);
+            return -1;
+        }
+    }
+    if (gdb_server_open(out, specs, n, wait, &s->run, err, sizeof err) != 0) {
+        cli_bad_input("%s", err);
+        return -1;
+    }
+    return 0;
 }

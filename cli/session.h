@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "cli/gdb_stub.h"
 #include "models/registry.h"
 #include "sim/pcap_sink.h"
 #include "sim/scenario.h"
@@ -42,5 +43,13 @@ int cli_session_open_outputs(cli_session_t *s, char *err, size_t errlen);
  * prints the summary (to stderr with `error`, a fatal error's message; to
  * stdout unless quiet otherwise). */
 void cli_session_finish_outputs(cli_session_t *s, const char *error);
+
+/* --gdb: each spec's core must exist on the session's card; the ports are
+ * listened on before anything is written (a port in use is bad input).
+ * cmd names the command in messages. 0, or -1 with the message printed
+ * (exit code CLI_EXIT_BAD_INPUT). */
+int cli_session_open_gdb(cli_session_t *s, const char *cmd,
+                         gdb_spec_t *specs, size_t n, bool wait,
+                         gdb_server_t **out);
 
 #endif /* CLI_SESSION_H */

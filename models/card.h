@@ -14,6 +14,7 @@ extern const scn_action_def_t *const card_fault_actions[];
 
 #include <stdbool.h>
 
+#include "models/cpu/cpu.h"
 #include "models/flash.h"
 
 /* Replaces SE se's flash by an image file (cardsim run --flash SE1=FILE,
@@ -21,6 +22,12 @@ extern const scn_action_def_t *const card_fault_actions[];
  * with a message. */
 int card_load_flash(void *model, unsigned se, const char *path, char *err,
                     size_t errlen);
+
+/* The card's cores by name (card_cores.c, for cardsim run --gdb): "mcu"
+ * (a card with an MCU) or "se<n>"; NULL if the card has no such core.
+ * card_core_names writes the names there are ("mcu, se0, se1"). */
+cpu_t *card_core(void *model, const char *name);
+void card_core_names(void *model, char *buf, size_t len);
 
 /* Sweeps (cli/cmd_sweep.c). After the card is built: every flash
  * operation SE se starts is told to op_fn (in the SE's node, as it

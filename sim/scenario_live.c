@@ -54,7 +54,11 @@ scn_live_status_t scn_run_live(scn_run_t *run, const scn_action_def_t *def,
     run->last = i + 1;
     run->finished = false;
     sim_schedule(&run->world, &run->step_ev, t);
-    sim_run_until(run->sim, sim_time_add(t, budget));
+    if (!scn_run_kernel(run, sim_time_add(t, budget), true)) {
+        scn_run_killed(run);
+        *out = &states[i];
+        return SCN_LIVE_KILLED;
+    }
     if (!run->finished) {
         states[i].result = SCN_FAILED;
         snprintf(states[i].message, sizeof states[i].message,
@@ -63,7 +67,11 @@ scn_live_status_t scn_run_live(scn_run_t *run, const scn_action_def_t *def,
         *out = &states[i];
         return SCN_LIVE_ABORTED;
     }
-    sim_run_until(run->sim, sim_time_add(run->end_time, 1));
+    if (!scn_run_kernel(run, sim_time_add(run->end_time, 1), false)) {
+        scn_run_killed(run);
+        *out = &states[i];
+        return SCN_LIVE_KILLED;
+    }
     *out = &states[i];
     return SCN_LIVE_DONE;
 }

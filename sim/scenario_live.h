@@ -12,6 +12,7 @@ typedef enum scn_live_status {
     SCN_LIVE_DONE,     /* the step completed (passed or failed) */
     SCN_LIVE_ABORTED,  /* it did not complete within its budget: the run
                           is in an unknown state and takes no more steps */
+    SCN_LIVE_KILLED,   /* a debugger's hold ended the run */
 } scn_live_status_t;
 
 /* Before the first live step, after the timeline ran (scn_run_execute). */

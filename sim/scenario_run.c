@@ -186,9 +186,56 @@ void scn_run_recover(scn_run_t *run, sim_time_t now, const char *why)
     schedule_step(run, now);
 }
 
+/* Runs the kernel to `until`. With a hold, a stop that was not the
+ * timeline's is served (the card is held) and the kernel runs on; while
+ * the timeline runs (timeline), its own end is not run past. Returns false
+ * if the hold ended the run. */
+bool scn_run_kernel(scn_run_t *run, sim_time_t until, bool timeline)
+{
+    if (!run->hold) {
+        sim_run_until(run->sim, until);
+        return true;
+    }
+    scn_hold_t h = run->hold(run->hold_ctx); /* held at the start? */
+    while (h != SCN_HOLD_END) {
+        sim_run_until(run->sim, until);
+        if (!run->sim->stop)
+            return true; /* reached `until`, or nothing left to do */
+        h = run->hold(run->hold_ctx);
+        if (h == SCN_HOLD_NONE ||
+            (timeline && (run->finished || run->aborted)))
+            return true;
+    }
+    return false;
+}
+
+void scn_run_killed(scn_run_t *run)
+{
+    sim_time_t now = run->sim->watermark;
+    run->killed = true;
+    if (run->cur < run->last && !run->finished && !run->aborted) {
+        scn_step_state_t *s = &run->steps[run->cur];
+        if (s->result == SCN_RUNNING || s->result == SCN_FAILED) {
+            snprintf(s->message, sizeof s->message,
+                     "the debugger killed the run");
+            s->result = SCN_FAILED;
+            s->end = now;
+            if (run->wall_clock)
+                s->wall_end = run->wall_clock();
+            run->failed++;
+        }
+    }
+    run->finished = false;
+    run->aborted = true;
+    run->end_time = now;
+}
+
 bool scn_run_execute(scn_run_t *run)
 {
-    sim_run_until(run->sim, run->scn->timeout);
+    if (!scn_run_kernel(run, run->scn->timeout, true)) {
+        scn_run_killed(run);
+        return false;
+    }
     if (!run->finished && !run->aborted) {
         /* the scenario's own timeout: fail the step in progress */
         sim_time_t now = sim_time_min(run->scn->timeout, run->sim->watermark);
@@ -206,8 +253,11 @@ bool scn_run_execute(scn_run_t *run)
         run->end_time = now;
     }
     /* bring every node to the end instant */
-    if (run->end_time != SIM_NEVER)
-        sim_run_until(run->sim, sim_time_add(run->end_time, 1));
+    if (run->end_time != SIM_NEVER &&
+        !scn_run_kernel(run, sim_time_add(run->end_time, 1), false)) {
+        scn_run_killed(run);
+        return false;
+    }
     return run->finished && run->failed == 0;
 }
 

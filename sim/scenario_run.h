@@ -39,6 +39,13 @@ typedef enum scn_result {
     SCN_FAILED,
 } scn_result_t;
 
+/* What a hold (scn_run_t.hold) did. */
+typedef enum scn_hold {
+    SCN_HOLD_NONE,    /* nothing held the run: the stop was not its own */
+    SCN_HOLD_RESUME,  /* the run was held (a debugger served) and goes on */
+    SCN_HOLD_END,     /* the run ends here (the debugger killed it) */
+} scn_hold_t;
+
 typedef struct scn_step_state {
     scn_result_t result;
     sim_time_t start, end;
@@ -69,6 +76,14 @@ typedef struct scn_run {
      * summary's wall time per step; NULL: not read. Nothing the
      * simulation does depends on it. */
     double (*wall_clock)(void);
+    /* A debugger's hold (cli/gdb_stub.c); NULL: none, the kernel runs in
+     * one go. Called before the kernel first runs (a card held at its
+     * start) and whenever the kernel stopped before the run's end: it
+     * serves the debugger while the card is stopped and says whether it
+     * held the run. Simulated time does not pass meanwhile. */
+    scn_hold_t (*hold)(void *ctx);
+    void *hold_ctx;
+    bool killed;               /* a hold ended the run (SCN_HOLD_END) */
 } scn_run_t;
 
 /* Creates the world node (registered first, so it runs first in each
@@ -78,8 +93,20 @@ void scn_run_init(scn_run_t *run, sim_t *sim, const scenario_t *scn,
 void scn_run_cleanup(scn_run_t *run);
 
 /* Runs the timeline to its end (or the scenario timeout). Returns true if
- * the timeline finished and every step passed. */
+ * the timeline finished and every step passed. With a hold, the kernel
+ * may stop anywhere (a breakpoint) and go on: the outputs are those of a
+ * run without stops. A hold that ends the run (killed) leaves every node
+ * where it stopped, the step in progress failed, end_time the watermark. */
 bool scn_run_execute(scn_run_t *run);
+
+/* Runs the kernel to `until` under the run's hold (if any): a stop that
+ * is not the run's own is served and the kernel goes on; with timeline,
+ * it returns once the steps have finished or aborted. False if the hold
+ * ended the run: then call scn_run_killed(), which fails the step in
+ * progress ("the debugger killed the run") and ends the run at the
+ * watermark. (scn_run_execute and the live steps use them.) */
+bool scn_run_kernel(scn_run_t *run, sim_time_t until, bool timeline);
+void scn_run_killed(scn_run_t *run);
 
 /* A sweep's cut happened (in the world node, at now): the step in
  * progress ends as failed ("cut"), abort_model(model, now) makes the

@@ -64,7 +64,7 @@ static bool is_digit(char c)
     return c >= '0' && c <= '9';
 }
 
-static int hex_value(char c)
+int units_hex_digit(int c)
 {
     if (c >= '0' && c <= '9')
         return c - '0';
@@ -392,10 +392,10 @@ int units_parse_hex(const char *s, uint8_t *buf, size_t cap, size_t *len,
          * trailing, doubled) is reported where it stands. */
         if (n > 0 && *p == ' ' && p[1] != ' ' && p[1] != '\0')
             p++;
-        if ((hi = hex_value(*p)) < 0)
+        if ((hi = units_hex_digit(*p)) < 0)
             goto bad;
         p++;
-        if ((lo = hex_value(*p)) < 0) {
+        if ((lo = units_hex_digit(*p)) < 0) {
             if (*p == '\0' || *p == ' ') {
                 seterr(err, errlen, EXP_HEX " (two digits each), got a lone "
                        "digit at byte offset %zu of %s", n, q);

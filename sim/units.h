@@ -37,6 +37,9 @@ int units_parse_hex(const char *s, uint8_t *buf, size_t cap, size_t *len,
  * with quotes, backslashes and control characters escaped, and cut (with
  * "...") after 60 bytes at a character boundary. Returns buf. */
 char *units_quote(char *buf, size_t len, const char *s);
+
+/* The value of one hex digit (either case), or -1. */
+int units_hex_digit(int c);
 #define UNITS_QUOTE_LEN 256
 
 #endif /* SIM_UNITS_H */

@@ -3,7 +3,10 @@
 # pyscard script reach the simulated card through vsmartcard's vpcd, over
 # the contact reader (SE0, COS v1) and the contactless one (phone -> NFC
 # -> MCU -> SE1, COS v2); the session's outputs are written when it ends.
-# Usage: pcsc_check.sh CARDSIM SOURCE_ROOT [bad]
+# Usage: pcsc_check.sh CARDSIM SOURCE_ROOT [bad|gdb]
+#   gdb: serve --gdb se0:0: gdb-multiarch stops SE0's boot ROM at
+#   rom_boot_check while opensc-tool's power-on waits, reads the simulated
+#   time, continues, and opensc-tool gets the ATR
 #   bad: serve's bad input exits 2 and writes nothing; with nothing to
 #   connect to it gives up after --wait with exit 3, writing nothing
 # Uses the machine's pcscd if one runs (it must have vpcd's readers, as
@@ -59,6 +62,39 @@ for _ in $(seq 100); do listening 35963 && break; sleep 0.1; done
 listening 35963 || fail "vpcd does not listen on 35963 (is vsmartcard-vpcd installed?)"
 
 cd "$root" || exit 1
+if [ "${3:-}" = gdb ]; then
+    command -v gdb-multiarch >/dev/null || fail "gdb-multiarch is not installed"
+    elf=$(dirname "$cardsim")/firmware/se_rom.elf
+    "$cardsim" serve scenarios/serve_card.json --out "$tmp/out" \
+        --gdb se0:0 2>"$tmp/serve.err" &
+    serve_pid=$!
+    for _ in $(seq 100); do
+        grep -q "waiting on 127.0.0.1:" "$tmp/serve.err" && break
+        sleep 0.1
+    done
+    port=$(sed -n 's/^gdb: se0 waiting on 127.0.0.1:\([0-9]*\)$/\1/p' "$tmp/serve.err")
+    [ -n "$port" ] || fail "no gdb port"
+    timeout 120 gdb-multiarch -batch -nx "$elf" -ex "target remote :$port" \
+        -ex "break rom_boot_check" -ex continue -ex "monitor time" \
+        -ex "p/x \$pc" -ex delete -ex continue >"$tmp/gdb.out" 2>&1 &
+    gdb_pid=$!
+    for _ in $(seq 200); do
+        grep -q "contactless reader: connected" "$tmp/serve.err" && break
+        sleep 0.1
+    done
+    ot() { timeout 60 opensc-tool "$@" >>"$tmp/opensc.out" 2>&1; }
+    for _ in $(seq 50); do ot -r 0 -a && break; sleep 0.2; done
+    grep -qx "3b:f6:96:00:00:81:31:fe:45:43:53:43:4f:53:01:25" "$tmp/opensc.out" ||
+        fail "contact ATR with the debugger attached"
+    kill -TERM "$serve_pid"; wait "$serve_pid"; rc=$?; serve_pid=
+    wait "$gdb_pid"
+    [ $rc -eq 0 ] || fail "serve exited $rc"
+    grep -q "^Breakpoint 1, rom_boot_check" "$tmp/gdb.out" || { cat "$tmp/gdb.out"; fail "no stop"; }
+    grep -qx "simulated time 0.000192312500 s" "$tmp/gdb.out" || { cat "$tmp/gdb.out"; fail "monitor time"; }
+    grep -qx '\$1 = 0x6bc' "$tmp/gdb.out" || { cat "$tmp/gdb.out"; fail "pc"; }
+    echo "ok: pcsc gdb"
+    exit 0
+fi
 "$cardsim" serve scenarios/serve_card.json --out "$tmp/out" 2>"$tmp/serve.err" &
 serve_pid=$!
 for _ in $(seq 100); do

@@ -382,10 +382,17 @@ int cmd_run(int argc, char **argv)
         }
     }
     gdb_server_t *gdb_srv = NULL;
-    if (n_gdb && cli_session_open_gdb(c, "run", gdb, n_gdb, !gdb_nowait, &gdb_srv) != 0)
+    if (n_gdb && cli_session_open_gdb(c, "run", gdb, n_gdb, !gdb_nowait,
+                                      &gdb_srv) != 0)
         goto cleanup_model;
 #if CARDSIM_HAVE_VIEWER
     view_app_t *app = NULL;
+    const view_app_api_t *view_api = NULL;
+    if (want_view && !(view_api = view_app_load(err, sizeof err))) {
+        cli_bad_input("run: %s", err);
+        gdb_server_close(gdb_srv, CLI_EXIT_BAD_INPUT);
+        goto cleanup_model;
+    }
     if (want_view) {
         const cJSON *ses = cJSON_GetObjectItemCaseSensitive(c->scn.config,
                                                             "ses");
@@ -399,7 +406,7 @@ int cmd_run(int argc, char **argv)
             .snaps = snaps, .n_snaps = view.n_snaps, .title = c->scn.name,
             .n_se = (unsigned)cJSON_GetArraySize(ses), .has_mcu = true,
         };
-        if (view_app_open(&app, &vc, err, sizeof err) != 0) {
+        if (view_api->open(&app, &vc, err, sizeof err) != 0) {
             cli_bad_input("run: %s", err);
             gdb_server_close(gdb_srv, CLI_EXIT_BAD_INPUT);
             goto cleanup_model;
@@ -412,20 +419,21 @@ int cmd_run(int argc, char **argv)
         trace_bus_close(&c->bus, err, sizeof err);
         gdb_server_close(gdb_srv, CLI_EXIT_BAD_INPUT);
 #if CARDSIM_HAVE_VIEWER
-        view_app_free(app);
+        if (app)
+            view_api->free(app);
 #endif
         goto cleanup_model;
     }
 #if CARDSIM_HAVE_VIEWER
     if (app)
-        view_app_add_sink(app, &c->bus);
+        view_api->add_sink(app, &c->bus);
 #endif
     trace_bus_attach(&c->bus, &c->sim);
     cli_progress_t progress;
     cli_progress_init(&progress, &c->sim, quiet, c->scn.timeout);
 #if CARDSIM_HAVE_VIEWER
     if (app)
-        view_app_start(app, &c->sim);
+        view_api->start(app, &c->sim);
 #endif
     sim_fatal_set_hook(on_fatal, c);
     c->wall_start = cli_wall_seconds();
@@ -436,7 +444,8 @@ int cmd_run(int argc, char **argv)
     sim_fatal_set_hook(NULL, NULL);
     trace_bus_release(&c->bus, sim_time_add(c->run.end_time, 1));
     trace_bus_discard(&c->bus);
-    cli_session_finish_outputs(c, c->run.killed ? "the debugger killed the run" : NULL);
+    cli_session_finish_outputs(c, c->run.killed ? "the debugger killed the run"
+                                                : NULL);
     rc = c->run.killed ? CLI_EXIT_SIM_ERROR
          : ok          ? CLI_EXIT_OK
                        : CLI_EXIT_FAILED;
@@ -444,11 +453,11 @@ int cmd_run(int argc, char **argv)
 #if CARDSIM_HAVE_VIEWER
     if (app) {
         /* after the outputs: the window may wait for the user */
-        if (view_app_finish(app, c->run.end_time, err, sizeof err) != 0) {
+        if (view_api->finish(app, c->run.end_time, err, sizeof err) != 0) {
             fprintf(stderr, "cardsim: run: %s\n", err);
             rc = CLI_EXIT_SIM_ERROR;
         }
-        view_app_free(app);
+        view_api->free(app);
     }
 #endif
 

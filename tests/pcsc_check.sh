@@ -65,7 +65,9 @@ cd "$root" || exit 1
 if [ "${3:-}" = gdb ]; then
     command -v gdb-multiarch >/dev/null || fail "gdb-multiarch is not installed"
     elf=$(dirname "$cardsim")/firmware/se_rom.elf
-    "$cardsim" serve scenarios/serve_card.json --out "$tmp/out" \
+    # the contact reader only: pcscd's order of polling two readers would
+    # decide which activation boots SE0 first, and so the stop's time
+    "$cardsim" serve scenarios/serve_card.json --out "$tmp/out" --no-nfc \
         --gdb se0:0 2>"$tmp/serve.err" &
     serve_pid=$!
     for _ in $(seq 100); do
@@ -79,7 +81,7 @@ if [ "${3:-}" = gdb ]; then
         -ex "p/x \$pc" -ex delete -ex continue >"$tmp/gdb.out" 2>&1 &
     gdb_pid=$!
     for _ in $(seq 200); do
-        grep -q "contactless reader: connected" "$tmp/serve.err" && break
+        grep -q "contact reader: connected" "$tmp/serve.err" && break
         sleep 0.1
     done
     ot() { timeout 60 opensc-tool "$@" >>"$tmp/opensc.out" 2>&1; }

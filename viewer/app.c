@@ -758,3 +758,8 @@ void view_app_free(view_app_t *a)
     free(a->snaps);
     free(a);
 }
+
+const view_app_api_t view_app_api = {
+    view_app_open, view_app_add_sink, view_app_start, view_app_finish,
+    view_app_free,
+};

@@ -67,4 +67,23 @@ void view_app_free(view_app_t *a);
 /* Frames rendered in the window so far, and the wall seconds they took. */
 uint64_t view_app_frames(const view_app_t *a, double *wall_s);
 
+/* The functions above as `cardsim` reaches them: the SDL part of the
+ * viewer is a module (cardsim-viewer.so) loaded only for --view and
+ * --view-snapshot, so that every other run, and every child a sweep forks,
+ * maps 17 shared libraries instead of 75 (docs/viewer.md). The module
+ * defines view_app_api; cardsim calls view_app_load() (viewer/app_load.c). */
+typedef struct view_app_api {
+    int (*open)(view_app_t **out, const view_app_cfg_t *cfg, char *err,
+                size_t errlen);
+    void (*add_sink)(view_app_t *a, trace_bus_t *bus);
+    void (*start)(view_app_t *a, sim_t *sim);
+    int (*finish)(view_app_t *a, sim_time_t end, char *err, size_t errlen);
+    void (*free)(view_app_t *a);
+} view_app_api_t;
+
+extern const view_app_api_t view_app_api;
+
+/* Loads the module (once); NULL with err if it cannot be. */
+const view_app_api_t *view_app_load(char *err, size_t errlen);
+
 #endif /* VIEWER_APP_H */

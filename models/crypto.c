@@ -123,8 +123,8 @@ static bool sha_feed(crypto_t *c, uint32_t src, uint32_t len)
     return true;
 }
 
-static bool ecdsa_verify(crypto_t *c, const uint8_t key[64],
-                         const uint8_t sig[64], const uint8_t hash[32])
+static bool ecdsa_compute(crypto_t *c, const uint8_t key[64],
+                          const uint8_t sig[64], const uint8_t hash[32])
 {
     mbedtls_ecp_point q;
     mbedtls_mpi r, s;
@@ -143,6 +143,25 @@ static bool ecdsa_verify(crypto_t *c, const uint8_t key[64],
     mbedtls_mpi_free(&r);
     mbedtls_mpi_free(&s);
     mbedtls_ecp_point_free(&q);
+    return ok;
+}
+
+static bool ecdsa_verify(crypto_t *c, const uint8_t key[64],
+                         const uint8_t sig[64], const uint8_t hash[32])
+{
+    uint8_t in[160];
+    memcpy(in, key, 64);
+    memcpy(in + 64, sig, 64);
+    memcpy(in + 128, hash, 32);
+    for (unsigned i = 0; i < CRYPTO_MEMO; i++)
+        if (c->memo[i].used && memcmp(c->memo[i].in, in, sizeof in) == 0)
+            return c->memo[i].valid;
+    bool ok = ecdsa_compute(c, key, sig, hash);
+    struct crypto_memo *m = &c->memo[c->memo_next];
+    c->memo_next = (c->memo_next + 1u) % CRYPTO_MEMO;
+    memcpy(m->in, in, sizeof in);
+    m->used = true;
+    m->valid = ok;
     return ok;
 }
 

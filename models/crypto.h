@@ -48,7 +48,13 @@
  *    seed, not a physical entropy source: reruns give the same numbers; the
  *    stream runs on across resets;
  *  - only 32-bit accesses to defined offsets are allowed; anything else is a
- *    bus error (HardFault) with a warning. */
+ *    bus error (HardFault) with a warning;
+ *  - host side only: the results of the last CRYPTO_MEMO verifications are
+ *    remembered by their exact inputs (key, signature, hash) and not
+ *    computed again. A verification is a pure function, so nothing
+ *    simulated changes; a sweep's children inherit the memo of the run
+ *    they were forked from and skip mbedTLS's ~1.5 ms for the BEGIN they
+ *    repeat (docs/performance.md). */
 #ifndef MODELS_CRYPTO_H
 #define MODELS_CRYPTO_H
 
@@ -72,6 +78,9 @@
 #define CRYPTO_CYC_ECDSA_FETCH   32u
 #define CRYPTO_CYC_ECDSA_PKA     1500000u
 #define CRYPTO_CYC_RNG_WORD      64u
+
+/* Verifications remembered (see the last note). */
+#define CRYPTO_MEMO              4u
 
 /* Reads len bytes of the bus master's view of memory at addr into buf;
  * false if any byte is not readable memory (the command then fails with
@@ -128,6 +137,12 @@ typedef struct crypto {
     uint32_t res_rng[2];
 
     mbedtls_ecp_group p256;
+    /* the last verifications' inputs and results (host-side memo) */
+    struct crypto_memo {
+        uint8_t in[160];      /* key, signature, hash */
+        bool used, valid;
+    } memo[CRYPTO_MEMO];
+    unsigned memo_next;
     sim_rng_t rng;
 
     /* statistics */

@@ -446,6 +446,12 @@ int se_init(se_t *se, sim_t *sim, trace_bus_t *bus, const se_cfg_t *cfg,
         .host = se->flash.mem, .wait_states = 1 });
     cpu_map(&se->cpu, &(cpu_map_cfg_t){ .name = "ram", .kind = CPU_MEM_RAM,
         .base = SE_RAM_BASE, .size = SE_RAM_SIZE, .host = se->ram });
+    /* the ROM never changes: decode its code once, here */
+    for (size_t i = 0; i < se->rom_elf.nsegs; i++) {
+        const elf_segment_t *sg = &se->rom_elf.segs[i];
+        if (sg->filesz && sg->paddr < SE_ROM_BASE + SE_ROM_SIZE)
+            cpu_predecode(&se->cpu, sg->paddr, (uint32_t)sg->memsz);
+    }
     const struct {
         const char *name;
         uint32_t base;

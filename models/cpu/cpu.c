@@ -183,6 +183,24 @@ void cpu_invalidate(cpu_t *c, uint32_t addr, uint32_t len)
     }
 }
 
+void cpu_predecode(cpu_t *c, uint32_t addr, uint32_t len)
+{
+    cpu_region_t *rg = (cpu_region_t *)cpu__find(c, addr);
+    if (!rg || !cpu__exec_ok(rg, addr))
+        return;
+    uint32_t off = (addr - rg->base) & ~1u;
+    uint64_t end = (uint64_t)addr - rg->base + len;
+    if (end > rg->size)
+        end = rg->size;
+    if (!rg->icache)
+        cpu__alloc_icache(rg);
+    for (; off < end; off += 2) {
+        cpu_insn_t *in = &rg->icache[off >> 1];
+        if (in->op == 0 && cpu__bp_index(c, rg->base + off) < 0)
+            cpu__decode(c, rg, off, in);
+    }
+}
+
 /* ------------------------------------------------------------------ */
 /* Slow bus paths                                                      */
 

@@ -378,6 +378,11 @@ bool cpu_debug_halted(const cpu_t *cpu);
 /* Code in [addr, addr+len) changed behind the core's back (flash
  * controller, DMA): drop its decoded instructions. */
 void cpu_invalidate(cpu_t *cpu, uint32_t addr, uint32_t len);
+/* Decodes [addr, addr+len) of ROM, flash or RAM now instead of at first
+ * execution; changes no simulated state. For code that never changes
+ * (a boot ROM): a forked sweep child then finds it decoded and never
+ * writes (copies) those pages of the cache (docs/performance.md). */
+void cpu_predecode(cpu_t *cpu, uint32_t addr, uint32_t len);
 
 /* State and accessors for tools and a debugger. */
 cpu_state_t cpu_state(const cpu_t *cpu);

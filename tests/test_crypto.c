@@ -383,6 +383,13 @@ START_TEST(ecdsa_verify_good_and_flipped)
     bad[63] ^= 0x01;                     /* key off the curve: not ERR */
     ck_assert(!verify(f, bad, sig_abc, sha_abc));
     ck_assert(verify(f, issuer_pub, sig_abc, sha_abc)); /* and back */
+    /* the remembered results (models/crypto.h) are the computed ones */
+    ck_assert(!verify(f, bad, sig_abc, sha_abc));
+    ck_assert(verify(f, issuer_pub, sig_abc, sha_abc));
+    memcpy(h, sha_abc, 32);
+    h[0] ^= 0x01;
+    ck_assert(!verify(f, issuer_pub, sig_abc, h));
+    ck_assert(!verify(f, issuer_pub, sig_abc, h));
     ck_assert_int_eq(f->warnings, 0);
     fx_free(f);
 }

@@ -3,7 +3,8 @@
  * stops the core after the instruction that accessed the range (write,
  * read or either; byte and partial overlaps; PUSH and exception stacking),
  * never changes timing (the same cycles, instructions, registers and
- * memory as without it, counting or halting), and removing the last one
+ * memory as without it, counting or halting; and decoding the code ahead
+ * with cpu_predecode changes nothing either), and removing the last one
  * gives the regions their fast path back; a single step executes exactly
  * one instruction or one exception entry, keeps a core that was asleep
  * asleep, waits for the instruction under a breakpoint; resuming from a
@@ -221,14 +222,17 @@ typedef struct run_result {
 } run_result_t;
 
 /* mode 0: no watchpoint; 1: counting ones on the data, the stack and the
- * literal pool; 2: the same, halting (resumed each time) */
+ * literal pool; 2: the same, halting (resumed each time); 3: no
+ * watchpoint, the whole flash decoded before the run (cpu_predecode) */
 static void run_busy(int mode, run_result_t *out)
 {
     fx_t *f = fx_new(1, 2);
     uint32_t end = busy_loop(f);
     fx_reset(f);
     whits_t h = { .stop = mode == 2 };
-    if (mode) {
+    if (mode == 3)
+        cpu_predecode(&f->cpu, FX_FLASH, FX_FLASH_SIZE);
+    if (mode == 1 || mode == 2) {
         ck_assert(cpu_add_watchpoint(&f->cpu, DATA, 16, CPU_WATCH_ACCESS,
                                      on_watch, &h));
         ck_assert(cpu_add_watchpoint(&f->cpu, FX_SP - 16, 16,
@@ -255,8 +259,8 @@ static void run_busy(int mode, run_result_t *out)
 
 START_TEST(test_timing_unchanged)
 {
-    static run_result_t res[3];
-    for (int mode = 0; mode < 3; mode++)
+    static run_result_t res[4];
+    for (int mode = 0; mode < 4; mode++)
         run_busy(mode, &res[mode]);
     /* flash 1 wait state (per word fetched, per literal), RAM 2 (per
      * access): setup LDR 4 + MOVS 1 + 2 + 1 + 2 = 10; a round PUSH 13,
@@ -274,6 +278,12 @@ START_TEST(test_timing_unchanged)
         /* per round: PUSH, STM, LDM, the literal, STRH, LDRB */
         ck_assert_uint_eq(res[mode].hits, 4 * 6);
     }
+    /* decoding ahead changes nothing the core does */
+    ck_assert_uint_eq(res[3].cycles, res[0].cycles);
+    ck_assert_uint_eq(res[3].insns, res[0].insns);
+    ck_assert_mem_eq(res[3].r, res[0].r, sizeof res[0].r);
+    ck_assert_mem_eq(res[3].ram, res[0].ram, sizeof res[0].ram);
+    ck_assert_uint_eq(res[3].hits, 0);
 }
 END_TEST
 

@@ -3,10 +3,12 @@
 # tests/gdb_protocol.py - the GDB stub's packets as a client sends them,
 # for what gdb-multiarch does not exercise: the interrupt byte, vCont;s,
 # the target description, E01 reads, the monitor commands, D.
-# Usage: gdb_protocol.py PORT  (a `cardsim run ... --gdb se0:PORT` waiting
-# at its start on the claim-4 update). Exits 1 with a message on the
+# Usage: gdb_protocol.py PORT COMMIT  (a `cardsim run ... --gdb se0:PORT`
+# waiting at its start on the claim-4 update; COMMIT: the address of the
+# ROM's loader_commit, hex, from its ELF). Exits 1 with a message on the
 # first unexpected reply.
 import socket
+import struct
 import sys
 
 
@@ -100,15 +102,16 @@ r.send("vCont;s:1")
 expect("step", r.recv(), "T05thread:01;")
 expect("one instruction", insns(), before + 1)
 
-# a breakpoint on loader_commit (0xb54): COMMIT of the first update
-expect("Z0", r.cmd("Z0,b54,2"), "OK")
+# a breakpoint on loader_commit: COMMIT of the first update
+commit = int(sys.argv[2], 16)
+expect("Z0", r.cmd("Z0,%x,2" % commit), "OK")
 r.send("c")
 expect("breakpoint", r.recv(), "T05swbreak:;thread:01;")
-expect("pc", r.cmd("pf"), "540b0000")
+expect("pc", r.cmd("pf"), struct.pack("<I", commit).hex())
 expect("time at COMMIT", r.monitor("time"),
-       "simulated time 0.818553500000 s\n")
-expect("z0", r.cmd("z0,b54,2"), "OK")
-expect("z0 again", r.cmd("z0,b54,2"), "OK")
+       "simulated time 0.818558625000 s\n")
+expect("z0", r.cmd("z0,%x,2" % commit), "OK")
+expect("z0 again", r.cmd("z0,%x,2" % commit), "OK")
 expect("bad Z", r.cmd("Z0,zz,2"), "E01")
 expect("read RAM", r.cmd("m2000036c,4"), lambda s: len(s) == 8)
 expect("read a peripheral", r.cmd("m40002000,4"), "E01")

@@ -284,3 +284,20 @@ int rom_hal_uart_get(uint32_t timeout_clocks)
     }
     return c;
 }
+
+static uint32_t rx_window;
+
+void rom_hal_uart_rx_open(uint32_t timeout_clocks)
+{
+    rx_window = timeout_clocks;
+}
+
+int rom_hal_uart_next(void)
+{
+    return rom_hal_uart_get(rx_window);
+}
+
+void rom_hal_uart_rx_close(void)
+{
+    rx_window = 0;
+}

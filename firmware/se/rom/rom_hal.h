@@ -77,5 +77,13 @@ void rom_hal_uart_flush(void);
 /* The next received character 0..255, or ROM_UART_*. timeout_clocks: CLK
  * cycles from the call; 0 waits for ever (asleep, on the target). */
 int rom_hal_uart_get(uint32_t timeout_clocks);
+/* The characters of a block: between open and close, each
+ * rom_hal_uart_next() returns the next character 0..255 or ROM_UART_*,
+ * with timeout_clocks (> 0) CLK cycles from that call, like
+ * rom_hal_uart_get(timeout_clocks) but with the timer and the wake-up set
+ * up once for the whole block instead of once per character. */
+void rom_hal_uart_rx_open(uint32_t timeout_clocks);
+int rom_hal_uart_next(void);
+void rom_hal_uart_rx_close(void);
 
 #endif /* FIRMWARE_SE_ROM_ROM_HAL_H */

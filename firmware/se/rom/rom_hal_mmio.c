@@ -11,6 +11,7 @@
  * spin instead. Waits with a time-out (a character inside a block, a PPS
  * character) sleep too, bounded by SysTick on the core clock: there is no
  * CLK-based timer to wake on (see rom_hal_uart_get). */
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "cm0.h"
@@ -305,4 +306,65 @@ int rom_hal_uart_get(uint32_t timeout_clocks)
         wr(UART(UART_IRQEN), 0);
         wr(NVIC_ICPR, 1u << SE_IRQ_UART);
     }
+}
+
+/* A block's characters. SysTick is loaded once with the whole time-out
+ * (when it fits its 24 bits; otherwise every character takes the long
+ * way, rom_hal_uart_get) and restarted by a write to CVR for each
+ * character; RXNE stays enabled as the UART's wake-up until close. Per
+ * character: one CVR write, and when the character is not there yet, the
+ * two pending bits cleared, STATUS and COUNTFLAG read again, WFI, then
+ * STATUS and DATA. One SysTick wrap is the time-out. */
+static uint32_t rx_window;      /* timeout in CLK cycles */
+static bool rx_fast;            /* SysTick holds the whole time-out */
+
+void rom_hal_uart_rx_open(uint32_t timeout_clocks)
+{
+    uint64_t cyc = (uint64_t)timeout_clocks * CYCLES_PER_CLK;
+    rx_window = timeout_clocks;
+    rx_fast = cyc > 0 && cyc <= SYST_RVR_MASK + 1u;
+    if (!rx_fast)
+        return;
+    wr(SYST_CSR, 0);
+    wr(SYST_RVR, (uint32_t)cyc - 1u);
+    wr(SYST_CVR, 0);
+    wr(SYST_CSR, SYST_CSR_ENABLE | SYST_CSR_TICKINT | SYST_CSR_CLKSOURCE);
+    wr(UART(UART_IRQEN), UART_STATUS_RXNE);
+}
+
+int rom_hal_uart_next(void)
+{
+    if (!rx_fast)
+        return rom_hal_uart_get(rx_window);
+    wr(SYST_CVR, 0);    /* the count starts again; COUNTFLAG cleared */
+    for (;;) {
+        uint32_t st = rd(UART(UART_STATUS));
+        if (st & UART_STATUS_RXNE) {
+            uint32_t b = rd(UART(UART_DATA));
+            if (st & (UART_STATUS_PE | UART_STATUS_OVR)) {
+                wr(UART(UART_STATUS), UART_STATUS_PE | UART_STATUS_OVR);
+                return ROM_UART_ERROR;
+            }
+            return (int)(b & 0xFFu);
+        }
+        if (!(st & UART_STATUS_RST))
+            return ROM_UART_RESET;
+        /* pending bits first: a wrap or a character after the reads
+         * below pends its line again, and WFI returns at once */
+        wr(NVIC_ICPR, 1u << SE_IRQ_UART);
+        wr(SCB_ICSR, SCB_ICSR_PENDSTCLR);
+        if (rd(SYST_CSR) & SYST_CSR_COUNTFLAG)
+            return ROM_UART_TIMEOUT;
+        if (!(rd(UART(UART_STATUS)) & UART_STATUS_RXNE))
+            idle();
+    }
+}
+
+void rom_hal_uart_rx_close(void)
+{
+    if (!rx_fast)
+        return;
+    systick_stop();
+    wr(UART(UART_IRQEN), 0);
+    wr(NVIC_ICPR, 1u << SE_IRQ_UART);
 }

@@ -54,18 +54,19 @@ static int rx_block(rom_link_t *l, int first, size_t *len, bool *err)
     uint32_t cwt = (atr_cwt_etu(ROM_ATR_CWI) + 2u) * l->etu;
     size_t n = 0, want = 3;
     *err = false;
+    int c = first;
+    if (c == NO_BYTE)
+        c = rom_hal_uart_get(0);
+    rom_hal_uart_rx_open(cwt);
     for (;;) {
-        int c = first;
-        first = NO_BYTE;
-        if (c == NO_BYTE)
-            c = rom_hal_uart_get(n == 0 ? 0 : cwt);
-        if (c == ROM_UART_RESET)
+        if (c == ROM_UART_RESET) {
+            rom_hal_uart_rx_close();
             return ROM_UART_RESET;
+        }
         if (c == ROM_UART_TIMEOUT) {
             *err = true;
             break;
         }
-        l->last_rx = rom_hal_uart_clkcnt();
         if (c == ROM_UART_ERROR) {
             *err = true;
             c = 0;
@@ -77,7 +78,11 @@ static int rx_block(rom_link_t *l, int first, size_t *len, bool *err)
             want = t1_block_size(l->rx[2], T1_EDC_LRC);
         if (n >= want)
             break;
+        c = rom_hal_uart_next();
     }
+    rom_hal_uart_rx_close();
+    /* BGT counts from here: at or after the last character's end */
+    l->last_rx = rom_hal_uart_clkcnt();
     *len = n < sizeof l->rx ? n : sizeof l->rx;
     l->blocks_rx++;
     return 0;

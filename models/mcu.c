@@ -973,6 +973,13 @@ int mcu_init(mcu_t *m, sim_t *sim, const mcu_cfg_t *cfg, char *err,
         .base = MCU_FLASH_BASE, .size = MCU_FLASH_SIZE, .host = m->flash });
     cpu_map(&m->cpu, &(cpu_map_cfg_t){ .name = "ram", .kind = CPU_MEM_RAM,
         .base = MCU_RAM_BASE, .size = MCU_RAM_SIZE, .host = m->ram });
+    /* the firmware never changes at run time: decode it once, here
+     * (docs/performance.md) */
+    for (size_t i = 0; i < m->elf.nsegs; i++) {
+        const elf_segment_t *sg = &m->elf.segs[i];
+        if (sg->filesz && sg->paddr < MCU_FLASH_BASE + MCU_FLASH_SIZE)
+            cpu_predecode(&m->cpu, sg->paddr, (uint32_t)sg->filesz);
+    }
     mmio_ent_t tab[5];
     size_t n = mmio_table(m, tab);
     for (size_t i = 0; i < n; i++)

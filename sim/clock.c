@@ -14,6 +14,7 @@ void sim_clock_init(sim_clock_t *clk, const char *name, uint64_t hz,
     clk->name = name;
     clk->hz = hz;
     clk->t0 = t0;
+    clk->period = SIM_PS_PER_S % hz == 0 ? SIM_PS_PER_S / hz : 0;
 }
 
 void sim_clock_restart(sim_clock_t *clk, uint64_t hz, sim_time_t t)
@@ -23,6 +24,8 @@ void sim_clock_restart(sim_clock_t *clk, uint64_t hz, sim_time_t t)
 
 sim_time_t sim_clock_cycles(const sim_clock_t *clk, uint64_t n)
 {
+    if (clk->period && n < SIM_NEVER / clk->period)
+        return n * clk->period;
     u128 ps = (u128)n * SIM_PS_PER_S / clk->hz;
     return ps >= SIM_NEVER ? SIM_NEVER : (sim_time_t)ps;
 }
@@ -38,6 +41,8 @@ uint64_t sim_clock_edges_through(const sim_clock_t *clk, sim_time_t t)
         return 0;
     /* edge n <= t  <=>  floor(n*P/f) <= d  <=>  n*P < (d+1)*f
      * so the count is ceil((d+1)*f / P). */
+    if (clk->period && t - clk->t0 < SIM_NEVER - clk->period)
+        return (t - clk->t0 + clk->period) / clk->period;
     u128 d1 = (u128)(t - clk->t0) + 1;
     u128 num = d1 * clk->hz;
     return (uint64_t)((num + SIM_PS_PER_S - 1) / SIM_PS_PER_S);

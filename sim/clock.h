@@ -17,6 +17,9 @@ typedef struct sim_clock {
     const char *name; /* e.g. "contact", "mcu"; used by "N clk@name" times */
     uint64_t hz;      /* > 0 */
     sim_time_t t0;    /* time of edge 0 */
+    uint64_t period;  /* ps per cycle when hz divides 1 s exactly (32 MHz:
+                         31 250), else 0; set by sim_clock_init, it only
+                         takes the exact arithmetic a 64-bit short cut */
 } sim_clock_t;
 
 void sim_clock_init(sim_clock_t *clk, const char *name, uint64_t hz,

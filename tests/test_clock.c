@@ -56,6 +56,41 @@ START_TEST(before_t0_and_overflow)
 }
 END_TEST
 
+/* A clock whose period is a whole number of ps (32 MHz: 31 250) takes the
+ * 64-bit short cut; the same clock with the short cut off (period 0) takes
+ * the 128-bit path: both give the same edges, near 0, near the 64-bit
+ * limits and at spread-out points. */
+START_TEST(short_cut_agrees_with_the_general_path)
+{
+    static const uint64_t hzs[] = { 32000000, 16000000, 1000000, 4000000,
+                                    1 };
+    for (size_t i = 0; i < sizeof hzs / sizeof hzs[0]; i++) {
+        sim_clock_t fast, slow;
+        sim_clock_init(&fast, "f", hzs[i], SIM_NS(7));
+        ck_assert_uint_eq(fast.period, SIM_PS_PER_S / hzs[i]);
+        slow = fast;
+        slow.period = 0;
+        uint64_t x = 0x9E3779B97F4A7C15ULL;
+        for (int k = 0; k < 2000; k++) {
+            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+            uint64_t n = k < 4 ? (uint64_t)k : x >> (k % 64);
+            sim_time_t t = k < 4 ? SIM_NS(7) + (uint64_t)k
+                         : k < 8 ? SIM_NEVER - (uint64_t)(k - 4)
+                                 : x >> ((k * 7) % 64);
+            ck_assert_uint_eq(sim_clock_edge(&fast, n),
+                              sim_clock_edge(&slow, n));
+            ck_assert_uint_eq(sim_clock_edges_through(&fast, t),
+                              sim_clock_edges_through(&slow, t));
+            ck_assert_uint_eq(sim_clock_edge_at_or_after(&fast, t),
+                              sim_clock_edge_at_or_after(&slow, t));
+        }
+    }
+    sim_clock_t c;
+    sim_clock_init(&c, "contact", 3571200, 0); /* 280 017.92 ps */
+    ck_assert_uint_eq(c.period, 0);
+}
+END_TEST
+
 Suite *make_clock_suite(void)
 {
     Suite *s = suite_create("clock");
@@ -64,6 +99,7 @@ Suite *make_clock_suite(void)
     tcase_add_test(tc, edge_exact_3_5712mhz_with_offset);
     tcase_add_test(tc, edges_through_and_after_are_inverse);
     tcase_add_test(tc, before_t0_and_overflow);
+    tcase_add_test(tc, short_cut_agrees_with_the_general_path);
     suite_add_tcase(s, tc);
     return s;
 }

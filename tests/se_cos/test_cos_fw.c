@@ -19,7 +19,12 @@
  * those of docs/crypto.md; without the ROM image the ROM is a stub holding
  * the COS's initial SP and entry (the COS sets VTOR itself); a system
  * reset resets the peripherals here but RST stays high (CLKCNT runs on);
- * no tearing here (the host tests of cos_store do that). */
+ * no tearing here (the host tests of cos_store do that); the loop below
+ * does not know when a sleeping core's SysTick wraps (the ROM's
+ * character waiting time, rom_hal_mmio.c), so a time-out inside a block
+ * would be seen at the next event, not at its cycle - no test here lets
+ * one happen; the terminal sends no character before now, nor before the
+ * end of the card's last character (a PPS answer's is at the old etu). */
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -115,6 +120,9 @@ typedef struct fw {
     uint8_t t_in[600];
     size_t t_nin;
     uint64_t t_last_in_start;   /* start of the last card character */
+    uint64_t t_last_in_end;     /* and the end of its guard time (12 etu
+                                 * at its own rate: a PPS answer's is at
+                                 * the old one) */
     uint64_t t_tx_free, t_last_out_start;
     uint64_t t_deadline;        /* BWT expiry, NEVER if none */
     unsigned t_timeouts, t_framing, t_wtx, t_blocks_in;
@@ -529,6 +537,8 @@ static void term_send(fw_t *f, const uint8_t *p, size_t n, uint64_t earliest)
 {
     uint64_t etu = (uint64_t)f->t_etu * CYC_PER_CLK;
     uint64_t start = earliest > f->t_tx_free ? earliest : f->t_tx_free;
+    if (start < f->now)
+        start = f->now; /* not in the past */
     for (size_t i = 0; i < n; i++) {
         q_push(&f->to_card, (ch_t){ start + 10 * etu, start, p[i], f->t_etu });
         f->t_last_out_start = start;
@@ -546,7 +556,10 @@ static void term_t1_tx(fw_t *f)
     if (n <= 0)
         return;
     uint64_t etu = (uint64_t)f->t_etu * CYC_PER_CLK;
-    term_send(f, blk, (size_t)n, f->t_last_in_start + ATR_BGT_ETU * etu);
+    uint64_t earliest = f->t_last_in_start + ATR_BGT_ETU * etu;
+    if (earliest < f->t_last_in_end)
+        earliest = f->t_last_in_end;
+    term_send(f, blk, (size_t)n, earliest);
     uint32_t to = t1_timeout_clocks(&f->t1);
     f->t_deadline = to ? f->t_last_out_start + (uint64_t)to * CYC_PER_CLK
                        : NEVER;
@@ -575,6 +588,7 @@ static void term_on_char(fw_t *f, const ch_t *c)
     if (f->t_nin == 0)
         f->t_deadline = NEVER;  /* the card's block has begun */
     f->t_last_in_start = c->start;
+    f->t_last_in_end = c->start + 12u * (uint64_t)c->etu_clk * CYC_PER_CLK;
     ck_assert_uint_lt(f->t_nin, sizeof f->t_in);
     f->t_in[f->t_nin++] = c->byte;
     if (f->phase == 0) {

@@ -165,19 +165,7 @@ static const char *const reader_errors[] = { "timeout", "protocol", "dead",
                                              "aborted", NULL };
 
 static const scn_field_t contact_apdu_fields[] = {
-    { .key = "apdu", .type = SCN_T_HEX, .required = true, .max = 261,
-      .help = "the command APDU" },
-    { .key = "expect_sw", .type = SCN_T_HEX, .min = 2, .max = 2,
-      .help = "the status word expected, e.g. \"9000\"" },
-    { .key = "expect_data", .type = SCN_T_HEX, .max = 256,
-      .help = "the response data expected (without the SW)" },
-    { .key = "expect_sw_any", .type = SCN_T_ARRAY, .item = &card_sw_item,
-      .min = 1, .max = 16,
-      .help = "the SW must be one of these (a sweep's invariant)" },
-    { .key = "expect_data_any", .type = SCN_T_ARRAY, .item = &card_data_item,
-      .min = 1, .max = 16,
-      .help = "the data must be one of these, e.g. the old or the new "
-              "balance (a sweep's invariant)" },
+    CARD_APDU_FIELDS
     { .key = "expect_error", .type = SCN_T_ENUM, .choices = reader_errors,
       .help = "the exchange must fail this way (a fault's step: e.g. "
               "\"dead\" when the card lost its power)" },

@@ -124,10 +124,24 @@ void card_op_end(card_op_t *op, sim_time_t now, bool ok, const char *fmt,
  * when it ends. */
 scn_status_t card_op_join(card_op_t *op, sim_time_t now);
 
-/* An APDU step's fields ("apdu", "expect_sw", "expect_data") and the check
- * of its response: completes the step. */
-extern const scn_field_t card_apdu_fields[];
+/* An APDU step's fields, to open its table with ("apdu", "expect_sw",
+ * "expect_data", "expect_sw_any", "expect_data_any"), and the check of its
+ * response: completes the step. */
 extern const scn_field_t card_sw_item, card_data_item;
+#define CARD_APDU_FIELDS                                                    \
+    { .key = "apdu", .type = SCN_T_HEX, .required = true, .max = 261,       \
+      .help = "the command APDU" },                                         \
+    { .key = "expect_sw", .type = SCN_T_HEX, .min = 2, .max = 2,            \
+      .help = "the status word expected, e.g. \"9000\"" },                  \
+    { .key = "expect_data", .type = SCN_T_HEX, .max = 256,                  \
+      .help = "the response data expected (without the SW)" },              \
+    { .key = "expect_sw_any", .type = SCN_T_ARRAY, .item = &card_sw_item,   \
+      .min = 1, .max = 16,                                                  \
+      .help = "the SW must be one of these (a sweep's invariant)" },        \
+    { .key = "expect_data_any", .type = SCN_T_ARRAY,                        \
+      .item = &card_data_item, .min = 1, .max = 16,                         \
+      .help = "the data must be one of these, e.g. the old or the new "     \
+              "balance (a sweep's invariant)" },
 void card_apdu_result(card_op_t *op, sim_time_t now, uint16_t sw,
                       const uint8_t *data, size_t len);
 

@@ -144,18 +144,7 @@ static scn_status_t invalidate_start(scn_run_t *run, scn_step_t *st,
               "the outcome" },
 
 static const scn_field_t apdu_fields[] = {
-    { .key = "apdu", .type = SCN_T_HEX, .required = true, .max = 261,
-      .help = "the command APDU" },
-    { .key = "expect_sw", .type = SCN_T_HEX, .min = 2, .max = 2,
-      .help = "the status word expected, e.g. \"9000\"" },
-    { .key = "expect_data", .type = SCN_T_HEX, .max = 256,
-      .help = "the response data expected (without the SW)" },
-    { .key = "expect_sw_any", .type = SCN_T_ARRAY, .item = &card_sw_item,
-      .min = 1, .max = 16,
-      .help = "the SW must be one of these (a sweep's invariant)" },
-    { .key = "expect_data_any", .type = SCN_T_ARRAY, .item = &card_data_item,
-      .min = 1, .max = 16,
-      .help = "the data must be one of these (a sweep's invariant)" },
+    CARD_APDU_FIELDS
     DETACH_FIELD
     { 0 },
 };

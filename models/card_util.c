@@ -116,23 +116,6 @@ scn_status_t card_op_join(card_op_t *op, sim_time_t now)
 const scn_field_t card_sw_item = { .type = SCN_T_HEX, .min = 2, .max = 2 };
 const scn_field_t card_data_item = { .type = SCN_T_HEX, .max = 256 };
 
-const scn_field_t card_apdu_fields[] = {
-    { .key = "apdu", .type = SCN_T_HEX, .required = true, .max = 261,
-      .help = "the command APDU" },
-    { .key = "expect_sw", .type = SCN_T_HEX, .min = 2, .max = 2,
-      .help = "the status word expected, e.g. \"9000\"" },
-    { .key = "expect_data", .type = SCN_T_HEX, .max = 256,
-      .help = "the response data expected (without the SW)" },
-    { .key = "expect_sw_any", .type = SCN_T_ARRAY, .item = &card_sw_item,
-      .min = 1, .max = 16,
-      .help = "the SW must be one of these (a sweep's invariant)" },
-    { .key = "expect_data_any", .type = SCN_T_ARRAY, .item = &card_data_item,
-      .min = 1, .max = 16,
-      .help = "the data must be one of these, e.g. the old or the new "
-              "balance (a sweep's invariant)" },
-    { 0 },
-};
-
 /* Is (b, n) one of the hex strings of the array? */
 static bool one_of(const cJSON *arr, const uint8_t *b, size_t n)
 {

@@ -113,23 +113,23 @@ session)
     # the stop's time: after the COMMIT APDU reached the card, before the
     # card's first answer to it (its WTX request) -- and exactly this
     t=$(sed -n 's/^simulated time \([0-9.]*\) s$/\1/p' "$tmp/gdb.out")
-    [ "$t" = "0.818558625000" ] ||
-        { cat "$tmp/gdb.out"; fail "monitor time '$t', expected 0.818558625000"; }
+    [ "$t" = "0.818553812500" ] ||
+        { cat "$tmp/gdb.out"; fail "monitor time '$t', expected 0.818553812500"; }
     log=$tmp/plain/events.log
     n=$(grep -n -m1 ' reader APDU CONTACT>SE0 cmd 80 EC 00 00$' "$log" |
         cut -d: -f1)
     t_cmd=$(sed -n "${n}p" "$log" | cut -d' ' -f1)
     t_rsp=$(tail -n +"$n" "$log" | grep -m1 ' reader BYTE contact rsp ' |
         cut -d' ' -f1)
-    [ "$t_cmd" = "0.818544746863" ] && [ "$t_rsp" = "0.818686255913" ] ||
+    [ "$t_cmd" = "0.818540266577" ] && [ "$t_rsp" = "0.818681775627" ] ||
         fail "plain run: COMMIT at '$t_cmd', answer at '$t_rsp'"
     [ "$(ps "$t")" -gt "$(ps "$t_cmd")" ] &&
         [ "$(ps "$t")" -lt "$(ps "$t_rsp")" ] ||
         fail "stop at $t is not between the COMMIT ($t_cmd) and its answer ($t_rsp)"
     # stepi: one instruction (PUSH {r4, r5, lr}: 4 cycles)
-    expect_gdb "se0: 26193876 cycles, 1372240 instructions (core time 0.818558625000 s)"
-    expect_gdb "se0: 26193880 cycles, 1372241 instructions (core time 0.818558750000 s)"
-    expect_gdb "0x00000c9e	195	"
+    expect_gdb "se0: 26193722 cycles, 1401734 instructions (core time 0.818553812500 s)"
+    expect_gdb "se0: 26193726 cycles, 1401735 instructions (core time 0.818553937500 s)"
+    expect_gdb "0x00000bea	195	"
     # the watchpoint: COMMIT ends the session
     expect_gdb "Hardware watchpoint 2: rom_loader.state"
     expect_gdb "Old value = 2 '\\002'"

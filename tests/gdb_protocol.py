@@ -109,7 +109,7 @@ r.send("c")
 expect("breakpoint", r.recv(), "T05swbreak:;thread:01;")
 expect("pc", r.cmd("pf"), struct.pack("<I", commit).hex())
 expect("time at COMMIT", r.monitor("time"),
-       "simulated time 0.818558625000 s\n")
+       "simulated time 0.818553812500 s\n")
 expect("z0", r.cmd("z0,%x,2" % commit), "OK")
 expect("z0 again", r.cmd("z0,%x,2" % commit), "OK")
 expect("bad Z", r.cmd("Z0,zz,2"), "E01")

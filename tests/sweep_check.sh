@@ -59,13 +59,13 @@ walkthrough)
         "$tmp/sweep" || fail "reproduce line"
     "$cardsim" sweep $ex --cut 1196:1/3 --out "$tmp/cut" >"$tmp/run"
     [ $? -eq 1 ] || fail "the reproduction should fail"
-    grep -q "failed  recovery step 1 contact.power_on \"COS v1 expected at once\" at 0.434644833333..0.466202953046 s" \
+    grep -q "failed  recovery step 1 contact.power_on \"COS v1 expected at once\" at 0.434640052083..0.466198171796 s" \
         "$tmp/run" || { cat "$tmp/run"; fail "reproduced failure"; }
     "$cardsim" flash inspect "$tmp/cut/se0-cut.flash" >"$tmp/inspect" ||
         fail "inspect"
     grep -qF "progress log (page 3): 4 of 10 pages complete, 0 torn words => resumable: BEGIN with the same header continues" \
         "$tmp/inspect" || { cat "$tmp/inspect"; fail "inspector verdict"; }
-    grep -qF "0.429594833333 se0.flash FLASH program addr=0x10005204 len=4 torn=1 data=10400040 | reset at 33.3 % of the program" \
+    grep -qF "0.429590052083 se0.flash FLASH program addr=0x10005204 len=4 torn=1 data=10400040 | reset at 33.3 % of the program" \
         "$tmp/cut/events.log" || fail "torn program in the trace"
     ;;
 bad)

@@ -263,9 +263,9 @@ scenario:*)
     fi
     # the cuts fault.at_symbol made, at the instants the cores got there
     if [ "$name" = fault_at_symbol ]; then
-        for l in "0.817232437500 se0 LOG warning: fault: the core reached loader_commit (0x00000c9c) at cycle 26151438" \
-                 "0.977012750000 mcu LOG warning: fault: the core reached atr_parse (0x00003770) at cycle 15632204" \
-                 "0.982012750000 mcu LOG info: reset released (power-on)"; do
+        for l in "0.817227656250 se0 LOG warning: fault: the core reached loader_commit (0x00000be8) at cycle 26151285" \
+                 "0.977008000000 mcu LOG warning: fault: the core reached atr_parse (0x00003770) at cycle 15632128" \
+                 "0.982008000000 mcu LOG info: reset released (power-on)"; do
             grep -qxF "$l" "$tmp/o/events.log" || fail "events.log lacks: $l"
         done
     fi

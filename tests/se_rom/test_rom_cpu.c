@@ -707,6 +707,32 @@ START_TEST(rom_contactless_mode_recorded)
 }
 END_TEST
 
+/* Two characters of the 6th block never come: the ROM's character waiting
+ * time (SysTick, rom_hal_mmio.c) ends the block, the card asks again with
+ * an R-block, and the update goes on. */
+START_TEST(rom_cwt_on_the_cpu)
+{
+    term.cfg.pps = true;
+    term.cfg.truncate_block = 5;
+    script_update();
+    ck_assert_msg(run_until(line_down, 400000000u),
+                  "the script did not end: %s / %s", term.err,
+                  rg->first_error);
+    ck_assert_msg(rg->errors == 0, "%s", rg->first_error);
+    ck_assert_msg(term.err[0] == 0, "terminal: %s", term.err);
+    ck_assert_uint_eq(term.nresp, im->nblocks + 3);
+    for (size_t i = 0; i < term.nresp; i++)
+        ck_assert_uint_eq(fake_term_sw(i), SW_OK);
+    unsigned r_err = 0;
+    for (size_t i = 0; i < term.ncard_pcb; i++)
+        if (T1_IS_R(term.card_pcb[i]) && (term.card_pcb[i] & 0x03))
+            r_err++;
+    ck_assert_uint_eq(r_err, 1);
+    ck_assert_mem_eq(rg->flash + (SE_FLASH_IMAGE - SE_FLASH_BASE), im->code,
+                     im->len);
+}
+END_TEST
+
 static Suite *make_rom_cpu_suite(void)
 {
     Suite *s = suite_create("rom_cpu");
@@ -716,6 +742,7 @@ static Suite *make_rom_cpu_suite(void)
     tcase_add_test(tc, rom_updates_then_boots_the_cos);
     tcase_add_test(tc, rom_refuses_a_bad_signature_on_the_cpu);
     tcase_add_test(tc, rom_contactless_mode_recorded);
+    tcase_add_test(tc, rom_cwt_on_the_cpu);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -11,7 +11,6 @@
  * spin instead. Waits with a time-out (a character inside a block, a PPS
  * character) sleep too, bounded by SysTick on the core clock: there is no
  * CLK-based timer to wake on (see rom_hal_uart_get). */
-#include <stdbool.h>
 #include <stdint.h>
 
 #include "cm0.h"
@@ -253,107 +252,59 @@ static void systick_stop(void)
     wr(SCB_ICSR, SCB_ICSR_PENDSTCLR);
 }
 
-int rom_hal_uart_get(uint32_t timeout_clocks)
+/* The byte a STATUS with RXNE announces, or ROM_UART_ERROR (consumed). */
+static int take(uint32_t st)
 {
-    uint64_t left = (uint64_t)timeout_clocks * CYCLES_PER_CLK;
-    uint32_t period = 0;
-    if (timeout_clocks) {
-        period = left > SYST_RVR_MASK + 1u ? SYST_RVR_MASK + 1u
-                                           : (uint32_t)left;
-        wr(SYST_CSR, 0);
-        wr(SYST_RVR, period - 1u);
-        wr(SYST_CVR, 0);
-        wr(SCB_ICSR, SCB_ICSR_PENDSTCLR);
-        /* TICKINT: the pending SysTick wakes WFI; PRIMASK keeps its
-         * handler from running */
-        wr(SYST_CSR, SYST_CSR_ENABLE | SYST_CSR_TICKINT |
-                     SYST_CSR_CLKSOURCE);
+    uint32_t b = rd(UART(UART_DATA));
+    if (st & (UART_STATUS_PE | UART_STATUS_OVR)) {
+        wr(UART(UART_STATUS), UART_STATUS_PE | UART_STATUS_OVR);
+        return ROM_UART_ERROR;
     }
-    for (;;) {
-        uint32_t st = rd(UART(UART_STATUS));
-        if (!(st & UART_STATUS_RST)) {
-            systick_stop();
-            return ROM_UART_RESET;
-        }
-        if (st & UART_STATUS_RXNE) {
-            uint32_t b = rd(UART(UART_DATA));
-            if (timeout_clocks)
-                systick_stop();
-            if (st & (UART_STATUS_PE | UART_STATUS_OVR)) {
-                wr(UART(UART_STATUS), UART_STATUS_PE | UART_STATUS_OVR);
-                return ROM_UART_ERROR;
-            }
-            return (int)(b & 0xFFu);
-        }
-        if (!timeout_clocks) {
-            uart_wait(UART_STATUS_RXNE);
-            continue;
-        }
-        if (rd(SYST_CSR) & SYST_CSR_COUNTFLAG) {
-            left = left > period ? left - period : 0;
-            if (left == 0) {
-                systick_stop();
-                return ROM_UART_TIMEOUT;
-            }
-        }
-        /* sleep until a character or the next SysTick wrap */
-        wr(UART(UART_IRQEN), UART_STATUS_RXNE);
-        wr(NVIC_ICPR, 1u << SE_IRQ_UART);
-        wr(SCB_ICSR, SCB_ICSR_PENDSTCLR);
-        if (!(rd(UART(UART_STATUS)) & UART_STATUS_RXNE) &&
-            !(rd(SYST_CSR) & SYST_CSR_COUNTFLAG))
-            idle();
-        wr(UART(UART_IRQEN), 0);
-        wr(NVIC_ICPR, 1u << SE_IRQ_UART);
-    }
+    return (int)(b & 0xFFu);
 }
 
-/* A block's characters. SysTick is loaded once with the whole time-out
- * (when it fits its 24 bits; otherwise every character takes the long
- * way, rom_hal_uart_get) and restarted by a write to CVR for each
- * character; RXNE stays enabled as the UART's wake-up until close. Per
- * character: one CVR write, and when the character is not there yet, the
- * two pending bits cleared, STATUS and COUNTFLAG read again, WFI, then
- * STATUS and DATA. One SysTick wrap is the time-out. */
-static uint32_t rx_window;      /* timeout in CLK cycles */
-static bool rx_fast;            /* SysTick holds the whole time-out */
+/* A wait with a time-out: SysTick runs `rx_wraps` times through
+ * `rx_period` cycles (the time-out split into equal wraps that fit its 24
+ * bits, so the bound is never short), loaded once by rom_hal_uart_rx_open
+ * and restarted for each character by one write to CVR; RXNE stays
+ * enabled as the UART's wake-up until close. Per character: the CVR write,
+ * and when the character is not there yet, the two pending bits cleared,
+ * COUNTFLAG and STATUS read, WFI, then STATUS and DATA. */
+static uint32_t rx_period, rx_wraps;
 
 void rom_hal_uart_rx_open(uint32_t timeout_clocks)
 {
-    uint64_t cyc = (uint64_t)timeout_clocks * CYCLES_PER_CLK;
-    rx_window = timeout_clocks;
-    rx_fast = cyc > 0 && cyc <= SYST_RVR_MASK + 1u;
-    if (!rx_fast)
-        return;
+    uint32_t cyc = timeout_clocks > UINT32_MAX / CYCLES_PER_CLK
+                       ? UINT32_MAX
+                       : timeout_clocks * CYCLES_PER_CLK;
+    if (cyc == 0)
+        cyc = 1;
+    rx_wraps = ((cyc - 1u) >> 24) + 1u;
+    rx_period = rx_wraps == 1u ? cyc : (cyc - 1u) / rx_wraps + 1u;
     wr(SYST_CSR, 0);
-    wr(SYST_RVR, (uint32_t)cyc - 1u);
+    wr(SYST_RVR, rx_period - 1u);
     wr(SYST_CVR, 0);
+    /* TICKINT: the pending SysTick wakes WFI; PRIMASK keeps its handler
+     * from running */
     wr(SYST_CSR, SYST_CSR_ENABLE | SYST_CSR_TICKINT | SYST_CSR_CLKSOURCE);
     wr(UART(UART_IRQEN), UART_STATUS_RXNE);
 }
 
 int rom_hal_uart_next(void)
 {
-    if (!rx_fast)
-        return rom_hal_uart_get(rx_window);
+    uint32_t left = rx_wraps;
     wr(SYST_CVR, 0);    /* the count starts again; COUNTFLAG cleared */
     for (;;) {
         uint32_t st = rd(UART(UART_STATUS));
-        if (st & UART_STATUS_RXNE) {
-            uint32_t b = rd(UART(UART_DATA));
-            if (st & (UART_STATUS_PE | UART_STATUS_OVR)) {
-                wr(UART(UART_STATUS), UART_STATUS_PE | UART_STATUS_OVR);
-                return ROM_UART_ERROR;
-            }
-            return (int)(b & 0xFFu);
-        }
+        if (st & UART_STATUS_RXNE)
+            return take(st);
         if (!(st & UART_STATUS_RST))
             return ROM_UART_RESET;
         /* pending bits first: a wrap or a character after the reads
          * below pends its line again, and WFI returns at once */
         wr(NVIC_ICPR, 1u << SE_IRQ_UART);
         wr(SCB_ICSR, SCB_ICSR_PENDSTCLR);
-        if (rd(SYST_CSR) & SYST_CSR_COUNTFLAG)
+        if ((rd(SYST_CSR) & SYST_CSR_COUNTFLAG) && --left == 0)
             return ROM_UART_TIMEOUT;
         if (!(rd(UART(UART_STATUS)) & UART_STATUS_RXNE))
             idle();
@@ -362,9 +313,25 @@ int rom_hal_uart_next(void)
 
 void rom_hal_uart_rx_close(void)
 {
-    if (!rx_fast)
-        return;
     systick_stop();
     wr(UART(UART_IRQEN), 0);
     wr(NVIC_ICPR, 1u << SE_IRQ_UART);
+}
+
+int rom_hal_uart_get(uint32_t timeout_clocks)
+{
+    if (timeout_clocks) {
+        rom_hal_uart_rx_open(timeout_clocks);
+        int c = rom_hal_uart_next();
+        rom_hal_uart_rx_close();
+        return c;
+    }
+    for (;;) {
+        uint32_t st = rd(UART(UART_STATUS));
+        if (!(st & UART_STATUS_RST))
+            return ROM_UART_RESET;
+        if (st & UART_STATUS_RXNE)
+            return take(st);
+        uart_wait(UART_STATUS_RXNE);
+    }
 }
